@@ -1,0 +1,49 @@
+// Connector registry: integration type -> connector factory. Later issues add humanitec, github,
+// incidentio and gitops here; a type without a connector fails its runs with a clear, final error.
+import { ApplicationFailure } from '@temporalio/common';
+import type { Config, IntegrationConfig, IntegrationType } from '../config/schema';
+import type { Connector } from './connector';
+import { createDemoConnector } from './demo/connector';
+import { demoWebhook } from './demo/webhook';
+import type { WebhookSpec } from './webhook';
+
+export type IntegrationOf<T extends IntegrationType> = Extract<IntegrationConfig, { type: T }>;
+
+type Factory<T extends IntegrationType> = (integration: IntegrationOf<T>, env: NodeJS.ProcessEnv) => Connector;
+
+const FACTORIES: { [T in IntegrationType]?: Factory<T> } = {
+  demo: createDemoConnector,
+};
+
+const WEBHOOKS: { [T in IntegrationType]?: WebhookSpec } = {
+  demo: demoWebhook,
+};
+
+/** How the receiver verifies and reads deliveries for this integration type, if it takes webhooks. */
+export function webhookSpec(type: IntegrationType): WebhookSpec | undefined {
+  return WEBHOOKS[type];
+}
+
+export function findIntegration(config: Config, id: string): IntegrationConfig {
+  const integration = config.integrations.find((i) => i.id === id);
+  if (!integration) {
+    const known = config.integrations.map((i) => i.id).join(', ') || 'none';
+    throw ApplicationFailure.nonRetryable(`unknown integration "${id}" (configured: ${known})`, 'UnknownIntegration');
+  }
+  return integration;
+}
+
+export function hasConnector(type: IntegrationType): boolean {
+  return FACTORIES[type] !== undefined;
+}
+
+export function createConnector(integration: IntegrationConfig, env: NodeJS.ProcessEnv = process.env): Connector {
+  const factory = FACTORIES[integration.type] as Factory<typeof integration.type> | undefined;
+  if (!factory) {
+    throw ApplicationFailure.nonRetryable(
+      `integration "${integration.id}": the ${integration.type} connector is not part of this version yet`,
+      'ConnectorUnavailable',
+    );
+  }
+  return factory(integration as never, env);
+}

@@ -1,0 +1,50 @@
+// HTTP client of the demo API (served by sim/demo): the stand-in source and target that proves the
+// platform end to end until the real connectors arrive.
+import ky, { type KyInstance } from 'ky';
+import { z } from 'zod';
+import { proxyFetch } from '../http/fetch';
+
+export const demoItemSchema = z.object({
+  id: z.string(),
+  kind: z.string(),
+  name: z.string(),
+  version: z.int(),
+});
+export type DemoItem = z.infer<typeof demoItemSchema>;
+
+const pageSchema = z.object({ items: z.array(demoItemSchema), next: z.string().optional() });
+const bulkResultSchema = z.object({ written: z.int(), unchanged: z.int() });
+
+export class DemoClient {
+  private readonly http: KyInstance;
+
+  constructor(apiUrl: string, apiKey: string) {
+    this.http = ky.create({
+      prefixUrl: apiUrl,
+      fetch: proxyFetch,
+      headers: { authorization: `Bearer ${apiKey}` },
+      timeout: 30_000,
+      // Temporal retries the whole activity with backoff; a short in-request retry absorbs blips.
+      retry: { limit: 2, methods: ['get', 'put', 'post'], statusCodes: [408, 429, 500, 502, 503, 504] },
+    });
+  }
+
+  async listItems(kind: string, cursor: string | undefined, limit: number, signal: AbortSignal) {
+    const searchParams: Record<string, string | number> = { limit };
+    if (cursor) searchParams.cursor = cursor;
+    const body = await this.http.get(`v1/kinds/${encodeURIComponent(kind)}/items`, { searchParams, signal }).json();
+    return pageSchema.parse(body);
+  }
+
+  async bulkUpsert(kind: string, items: DemoItem[], signal: AbortSignal) {
+    const body = await this.http.post(`v1/catalog/${encodeURIComponent(kind)}/bulk`, { json: { items }, signal }).json();
+    return bulkResultSchema.parse(body);
+  }
+
+  async upsert(item: DemoItem, signal: AbortSignal) {
+    await this.http.put(`v1/catalog/${encodeURIComponent(item.kind)}/${encodeURIComponent(item.id)}`, {
+      json: { name: item.name, version: item.version },
+      signal,
+    });
+  }
+}

@@ -1,0 +1,100 @@
+// Every side effect of a sync, as Temporal activities. Workflows import only the type of this
+// object; the worker builds it from the loaded configuration.
+import { activityInfo, cancellationSignal, heartbeat, metricMeter } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import type { Config } from '../config/schema';
+import type { EventRef } from '../workflows/definitions';
+import { createConnector, findIntegration } from './connectors';
+import { syncMetrics } from './metrics';
+
+export interface KindChunkInput {
+  integration: string;
+  kind: string;
+  cursor?: string;
+  dryRun: boolean;
+  /** Return after this long so progress lands in history (default 20 s). */
+  chunkMs?: number;
+}
+
+export interface KindChunk {
+  pages: number;
+  fetched: number;
+  written: number;
+  unchanged: number;
+  failed: number;
+  /** Next page to fetch; absent when the kind is complete. */
+  cursor?: string;
+}
+
+export interface SyncPlan {
+  kinds: string[];
+  /** The task queue of the connector's API: its rate limit holds across all worker replicas. */
+  taskQueue: string;
+}
+
+export const apiTaskQueue = (mainQueue: string, api: string) => `${mainQueue}.${api}`;
+
+export function createActivities(config: Config, env: NodeJS.ProcessEnv = process.env) {
+  const connectorFor = (integrationId: string) => createConnector(findIntegration(config, integrationId), env);
+
+  return {
+    async planSync(input: { integration: string; kinds?: string[] }): Promise<SyncPlan> {
+      const connector = connectorFor(input.integration);
+      const all = connector.kinds();
+      const unknown = (input.kinds ?? []).filter((k) => !all.includes(k));
+      if (unknown.length > 0) {
+        throw ApplicationFailure.nonRetryable(
+          `integration "${input.integration}" has no kind ${unknown.map((k) => `"${k}"`).join(', ')} (kinds: ${all.join(', ')})`,
+          'UnknownKind',
+        );
+      }
+      // Keep dependency order whatever order the caller listed the kinds in.
+      const kinds = input.kinds?.length ? all.filter((k) => input.kinds!.includes(k)) : all;
+      return { kinds, taskQueue: apiTaskQueue(config.worker.taskQueue, connector.api) };
+    },
+
+    /** Pages through one kind from a cursor, heartbeating each page so a retry resumes where it was. */
+    async syncKindChunk(input: KindChunkInput): Promise<KindChunk> {
+      const connector = connectorFor(input.integration);
+      const signal = cancellationSignal();
+      const resumed = activityInfo().heartbeatDetails as KindChunk | undefined;
+      const chunk: KindChunk = resumed ?? { pages: 0, fetched: 0, written: 0, unchanged: 0, failed: 0, cursor: input.cursor };
+      const deadline = Date.now() + (input.chunkMs ?? 20_000);
+      const metrics = syncMetrics(metricMeter);
+      const tags = { integration: input.integration, kind: input.kind };
+      do {
+        const page = await connector.fetchPage(input.kind, chunk.cursor, signal);
+        const result = await connector.writeItems(input.kind, page.items, { dryRun: input.dryRun, signal });
+        chunk.pages += 1;
+        chunk.fetched += page.items.length;
+        chunk.written += result.written;
+        chunk.unchanged += result.unchanged;
+        chunk.failed += result.failed;
+        chunk.cursor = page.next;
+        heartbeat(chunk);
+        metrics.entities('written', result.written, tags);
+        metrics.entities('unchanged', result.unchanged, tags);
+        metrics.entities('failed', result.failed, tags);
+      } while (chunk.cursor && Date.now() < deadline);
+      return chunk;
+    },
+
+    async recordSyncOutcome(input: { integration: string; status: 'completed' | 'failed'; dryRun: boolean }) {
+      if (input.status === 'completed' && !input.dryRun) syncMetrics(metricMeter).lastSuccess(input.integration, new Date());
+    },
+
+    /** Applies one object's events in the order Temporal accepted them. */
+    async applyEvents(input: { integration: string; events: EventRef[] }): Promise<number> {
+      const connector = connectorFor(input.integration);
+      const signal = cancellationSignal();
+      const done = (activityInfo().heartbeatDetails as number | undefined) ?? 0;
+      for (let i = done; i < input.events.length; i++) {
+        await connector.applyEvent(input.events[i]!, signal);
+        heartbeat(i + 1);
+      }
+      return input.events.length;
+    },
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

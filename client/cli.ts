@@ -1,0 +1,216 @@
+// The `port-sync` command line. Exit codes: 0 ok; 1 the operation failed (a sync failed, Temporal
+// unreachable); 2 invalid usage or configuration. Errors are one line on stderr; --json prints
+// machine-readable results on stdout where a person would otherwise read a table.
+import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../config/errors';
+import type { LoadedConfig } from '../config/load';
+import { hasExternalTemporal, temporalTarget } from '../config/temporal';
+import { hasConnector } from '../activities/connectors';
+import { redactSecrets } from '../worker/logger';
+import { connectClient, loadCliConfig, prepareProcess } from './connect';
+import { runDev } from './dev';
+import { follow, formatTable, progressLine, reportTable, startOrAttach } from './runSync';
+import { applySchedules } from './schedules';
+import { startReceiverService, startWorkerService, stopOnSignal } from './services';
+import { integrationStatus } from './status';
+import { runSim } from './sim';
+
+export class UsageError extends Error {}
+
+const program = new Command('port-sync')
+  .description("Durable syncs between Port's software catalog and Humanitec, GitHub, incident.io and git, on Temporal")
+  .option('-c, --config <file>', 'port-sync.yaml to use (default: $PORT_SYNC_CONFIG, ./port-sync.yaml, or zero-config from the environment)')
+  .showHelpAfterError()
+  .exitOverride();
+
+const config = (): LoadedConfig => loadCliConfig(program.opts<{ config?: string }>().config);
+
+function requireIntegrations(loaded: LoadedConfig): LoadedConfig {
+  if (loaded.config.integrations.length === 0) {
+    throw new UsageError(
+      `no integration configured in ${loaded.source}: write a port-sync.yaml (see config/port-sync.example.yaml) or set e.g. PORT_CLIENT_ID, PORT_CLIENT_SECRET, HUMANITEC_API_KEY and HUMANITEC_ORG_ID`,
+    );
+  }
+  return loaded;
+}
+
+const print = (json: boolean, value: unknown, human: () => string): void => {
+  process.stdout.write(`${json ? JSON.stringify(value, null, 2) : human()}\n`);
+};
+
+program
+  .command('dev')
+  .description('run everything locally: Temporal dev server (SQLite + Web UI), worker, webhook receiver, schedules; simulators when no credentials are set')
+  .option('--data-dir <dir>', 'where the dev server keeps its SQLite database', '.port-sync')
+  .option('--port <port>', 'Temporal frontend port', toPort, 7233)
+  .option('--ui-port <port>', 'Temporal Web UI port', toPort, 8233)
+  .option('--webhooks-port <port>', 'webhook receiver port', toPort, 8080)
+  .option('--demo-items <n>', 'items per kind in the demo organisation', toInt, 250)
+  .action(async (opts: { dataDir: string; port: number; uiPort: number; webhooksPort: number; demoItems: number }) => {
+    await runDev(config(), opts);
+  });
+
+program
+  .command('worker')
+  .description('run the Temporal worker: sync workflows and the activities of every configured integration')
+  .action(async () => {
+    const loaded = requireIntegrations(config());
+    const logger = prepareProcess(loaded, { name: 'port-sync-worker', metricsBind: `0.0.0.0:${loaded.config.worker.metricsPort}` });
+    const service = await startWorkerService(loaded.config, temporalTarget(), logger, { checkAttributes: hasExternalTemporal() });
+    logger.info({ health: service.url, metricsPort: loaded.config.worker.metricsPort }, 'worker ready');
+    await stopOnSignal([service], logger);
+  });
+
+program
+  .command('webhooks')
+  .description('run the webhook receiver: verified deliveries become signals to per-object workflows')
+  .option('--port <port>', 'listen port (default: webhooks.port from config, 8080)', toPort)
+  .action(async (opts: { port?: number }) => {
+    const loaded = requireIntegrations(config());
+    const logger = prepareProcess(loaded, { name: 'port-sync-webhooks', metricsBind: `0.0.0.0:${loaded.config.worker.metricsPort + 1}` });
+    const service = await startReceiverService(loaded.config, temporalTarget(), logger, { port: opts.port });
+    await stopOnSignal([service], logger);
+  });
+
+program
+  .command('sim')
+  .description('run the simulators alone (a demo organisation), for trying port-sync against local APIs')
+  .option('--port <port>', 'demo API port', toPort, 4010)
+  .option('--items <n>', 'items per kind', toInt, 250)
+  .action(async (opts: { port: number; items: number }) => {
+    await runSim(opts);
+  });
+
+const schedules = program.command('schedules').description('manage the Temporal schedules of the configured integrations');
+schedules
+  .command('apply')
+  .description('create, update or delete one schedule per integration so Temporal matches the config (idempotent)')
+  .option('--json', 'machine-readable output')
+  .action(async (opts: { json?: boolean }) => {
+    const loaded = config();
+    const client = await connectClient(temporalTarget());
+    try {
+      const results = await applySchedules(client, loaded.config);
+      print(!!opts.json, results, () =>
+        formatTable([['INTEGRATION', 'SCHEDULE', 'CHANGE', 'CRON'], ...results.map((r) => [r.integration, r.scheduleId, r.change, r.cron ?? ''])]),
+      );
+    } finally {
+      await client.connection.close();
+    }
+  });
+
+program
+  .command('run')
+  .description('start a sync of one integration now, or attach to the one already running')
+  .argument('<integration>', 'integration id')
+  .option('--wait', 'follow the sync until it ends; exit 1 if it fails')
+  .option('--kinds <kinds>', 'comma-separated kinds to limit the run to')
+  .option('--dry-run', 'compute the report without writing')
+  .option('--json', 'machine-readable output')
+  .action(async (integration: string, opts: { wait?: boolean; kinds?: string; dryRun?: boolean; json?: boolean }) => {
+    const loaded = requireIntegrations(config());
+    const found = loaded.config.integrations.find((i) => i.id === integration);
+    if (!found) throw new UsageError(`unknown integration "${integration}" (configured: ${loaded.config.integrations.map((i) => i.id).join(', ')})`);
+    if (!hasConnector(found.type)) throw new UsageError(`integration "${integration}": the ${found.type} connector is not part of this version yet`);
+    const kinds = opts.kinds?.split(',').map((k) => k.trim()).filter(Boolean);
+    const client = await connectClient(temporalTarget());
+    try {
+      const { handle, started } = await startOrAttach(client, loaded.config, { integration, kinds, dryRun: opts.dryRun, trigger: 'cli' });
+      const note = `${started ? 'started' : 'attached to the running'} ${handle.workflowId}`;
+      if (!opts.wait) return print(!!opts.json, { workflowId: handle.workflowId, started }, () => note);
+      const tty = process.stderr.isTTY && !opts.json;
+      if (tty) process.stderr.write(`${note}\n`);
+      const report = await follow(handle, tty ? (r) => process.stderr.write(`\r\x1b[2K${progressLine(r)}`) : undefined);
+      if (tty) process.stderr.write('\n');
+      print(!!opts.json, { workflowId: handle.workflowId, started, report }, () => reportTable(report));
+    } finally {
+      await client.connection.close();
+    }
+  });
+
+program
+  .command('status')
+  .description('show each integration: its schedule and its sync (live progress while running)')
+  .argument('[integration]', 'only this integration')
+  .option('--json', 'machine-readable output')
+  .action(async (only: string | undefined, opts: { json?: boolean }) => {
+    const loaded = config();
+    const client = await connectClient(temporalTarget());
+    try {
+      const statuses = await integrationStatus(client, loaded.config, only);
+      print(!!opts.json, statuses, () =>
+        formatTable([
+          ['INTEGRATION', 'TYPE', 'SCHEDULE', 'NEXT RUN', 'SYNC', 'STARTED', 'PROGRESS'],
+          ...statuses.map((s) => [
+            s.integration,
+            s.type,
+            s.schedule ? `${s.schedule.cron}${s.schedule.paused ? ' (paused)' : ''}${s.schedule.exists ? '' : ' (not applied)'}` : '-',
+            s.schedule?.nextRun ?? '-',
+            s.sync?.status ?? 'never run',
+            s.sync?.startedAt ?? '-',
+            s.sync?.progress ? progressLine(s.sync.progress).split(': ')[1]! : '-',
+          ]),
+        ]),
+      );
+    } finally {
+      await client.connection.close();
+    }
+  });
+
+program
+  .command('config')
+  .description('configuration commands')
+  .command('check')
+  .description('validate the configuration and exit: 0 when valid, 2 with every problem listed')
+  .option('--json', 'machine-readable output')
+  .action((opts: { json?: boolean }) => {
+    const loaded = config();
+    const summary = {
+      source: loaded.source,
+      integrations: loaded.config.integrations.map((i) => ({ id: i.id, type: i.type, schedule: i.schedule ? i.schedule.cron : null, connector: hasConnector(i.type) })),
+    };
+    print(!!opts.json, summary, () =>
+      [`${loaded.source}: valid`, formatTable([['INTEGRATION', 'TYPE', 'SCHEDULE'], ...summary.integrations.map((i) => [i.id, i.type, i.schedule ?? '-'])])].join('\n'),
+    );
+  });
+
+function toPort(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`not a port: ${value}`);
+  return n;
+}
+
+function toInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`not a non-negative integer: ${value}`);
+  return n;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    if (err instanceof ConfigError) {
+      process.stderr.write(`port-sync: invalid configuration in ${err.source}:\n${err.problems.map((p) => `  - ${p}`).join('\n')}\n`);
+      return 2;
+    }
+    if (err instanceof UsageError) {
+      process.stderr.write(`port-sync: ${err.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`port-sync: ${redactSecrets(describeError(err))}\n`);
+    return 1;
+  }
+}
+
+/** The error and its causes on one line: "workflow failed: activity failed: kind team is broken". */
+function describeError(err: unknown): string {
+  const parts: string[] = [];
+  for (let e: unknown = err; e && parts.length < 5; e = (e as { cause?: unknown }).cause) {
+    const message = e instanceof Error ? e.message : String(e);
+    if (message && !parts.includes(message)) parts.push(message);
+  }
+  return parts.join(': ');
+}

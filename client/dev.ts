@@ -1,0 +1,116 @@
+// `port-sync dev`: the whole product on one machine in one command. The Temporal dev server (SQLite
+// under the data folder, Web UI), the worker, the webhook receiver and the schedules; without real
+// credentials also the simulators with a demo organisation, so syncs run in the Web UI within a minute.
+import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
+import type { LoadedConfig } from '../config/load';
+import { configSchema, type Config } from '../config/schema';
+import { hasExternalTemporal, temporalTarget, type TemporalTarget } from '../config/temporal';
+import { registerSecret } from '../worker/logger';
+import { DemoSim } from '../sim/demo/server';
+import { startEmitter } from '../sim/demo/emitter';
+import { connectClient, prepareProcess } from './connect';
+import { ensureTemporalBinary, startDevServer, type DevServer } from './devServer';
+import { startOrAttach } from './runSync';
+import { applySchedules } from './schedules';
+import { startReceiverService, startWorkerService, stopOnSignal, type Service } from './services';
+
+export interface DevOptions {
+  dataDir: string;
+  port: number;
+  uiPort: number;
+  webhooksPort: number;
+  demoItems: number;
+}
+
+interface Demo {
+  config: Config;
+  stop: () => Promise<void>;
+  startEmitting: (receiverUrl: string) => void;
+}
+
+/** The demo organisation: the demo API simulator and a `demo` integration pointed at it. */
+async function startDemo(base: Config, items: number): Promise<Demo> {
+  const apiKey = randomBytes(16).toString('hex');
+  const webhookSecret = randomBytes(16).toString('hex');
+  process.env.DEMO_API_KEY = apiKey;
+  process.env.DEMO_WEBHOOK_SECRET = webhookSecret;
+  registerSecret(apiKey);
+  registerSecret(webhookSecret);
+  const sim = new DemoSim({ apiKey, pageDelayMs: 200 });
+  sim.seed(['team', 'service'], items);
+  const url = await sim.start();
+  const config = configSchema.parse({
+    ...base,
+    integrations: [
+      {
+        id: 'demo',
+        type: 'demo',
+        schedule: { cron: '*/2 * * * *', timezone: 'UTC' },
+        options: { apiUrl: url, pageSize: 50 },
+        webhook: { secretEnv: 'DEMO_WEBHOOK_SECRET' },
+      },
+    ],
+  });
+  let stopEmitter = () => {};
+  return {
+    config,
+    startEmitting: (receiverUrl) => (stopEmitter = startEmitter(sim, { url: `${receiverUrl}/webhooks/demo`, secret: webhookSecret, everyMs: 3_000 })),
+    stop: async () => {
+      stopEmitter();
+      await sim.stop();
+    },
+  };
+}
+
+export async function runDev(loaded: LoadedConfig, opts: DevOptions): Promise<void> {
+  const logger = prepareProcess(loaded, { name: 'port-sync-dev', metricsBind: `127.0.0.1:${loaded.config.worker.metricsPort}` });
+  const external = hasExternalTemporal();
+  let server: DevServer | undefined;
+  let target: TemporalTarget;
+  if (external) {
+    target = temporalTarget();
+    say(`using the Temporal cluster at ${target.address} (TEMPORAL_ADDRESS); nothing local is started`);
+  } else {
+    const dataDir = resolve(opts.dataDir);
+    server = await startDevServer({ binary: await ensureTemporalBinary(), dataDir, port: opts.port, uiPort: opts.uiPort });
+    target = temporalTarget({ ...process.env, TEMPORAL_ADDRESS: server.address, TEMPORAL_NAMESPACE: 'default' });
+    say(`Temporal dev server ${server.address}, data in ${server.dbFile} (log ${server.logFile})`);
+  }
+
+  const demo = loaded.config.integrations.length === 0 ? await startDemo(loaded.config, opts.demoItems) : undefined;
+  const config = demo?.config ?? loaded.config;
+  if (demo) say('no credentials configured: running the demo organisation on the simulators');
+
+  const services: Service[] = [];
+  try {
+    services.push(await startWorkerService(config, target, logger, { checkAttributes: external, healthHost: '127.0.0.1' }));
+    const receiver = await startReceiverService({ ...config, webhooks: { ...config.webhooks, host: '127.0.0.1' } }, target, logger, { port: opts.webhooksPort });
+    services.push(receiver);
+    const client = await connectClient(target);
+    for (const r of await applySchedules(client, config)) say(`schedule ${r.scheduleId} ${r.change}${r.cron ? ` (${r.cron})` : ''}`);
+    if (demo) {
+      demo.startEmitting(receiver.url!);
+      const { handle, started } = await startOrAttach(client, config, { integration: 'demo', trigger: 'cli' });
+      say(`${started ? 'started' : 'attached to'} ${handle.workflowId}; demo webhooks arrive every 3 s`);
+    }
+    await client.connection.close();
+    if (server?.uiUrl) say(`Web UI: ${server.uiUrl}`);
+    say(`webhooks: ${receiver.url}/webhooks/<integration>   metrics: http://127.0.0.1:${config.worker.metricsPort}/metrics`);
+    say('Ctrl-C stops everything; history is kept for the next start');
+  } catch (err) {
+    for (const s of services.reverse()) await s.stop().catch(() => undefined);
+    await demo?.stop();
+    await server?.stop();
+    throw err;
+  }
+  await stopOnSignal(services, logger, async () => {
+    await demo?.stop();
+    await server?.stop();
+  });
+  say('stopped');
+}
+
+function say(line: string) {
+  process.stderr.write(`port-sync: ${line}\n`);
+}

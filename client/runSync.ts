@@ -1,0 +1,69 @@
+// `port-sync run <integration>`: starts the integration's one canonical sync, or attaches to it when
+// it is already running (from a schedule, the Web UI or another `run`), and optionally follows it.
+import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import type { Config } from '../config/schema';
+import { INTEGRATION_ATTR, TRIGGER_ATTR, progressQuery, syncWorkflowId, type SyncInput, type SyncReport } from '../workflows/definitions';
+import type { syncIntegration } from '../workflows/syncIntegration';
+
+export interface StartedSync {
+  handle: WorkflowHandle<typeof syncIntegration>;
+  /** False when an already running sync was joined instead. */
+  started: boolean;
+}
+
+export async function startOrAttach(client: Client, config: Config, input: SyncInput): Promise<StartedSync> {
+  const workflowId = syncWorkflowId(input.integration);
+  try {
+    const handle = await client.workflow.start<typeof syncIntegration>('syncIntegration', {
+      workflowId,
+      taskQueue: config.worker.taskQueue,
+      args: [{ ...input, trigger: input.trigger ?? 'cli' }],
+      typedSearchAttributes: [
+        { key: INTEGRATION_ATTR, value: input.integration },
+        { key: TRIGGER_ATTR, value: input.trigger ?? 'cli' },
+      ],
+    });
+    return { handle, started: true };
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    return { handle: client.workflow.getHandle<typeof syncIntegration>(workflowId), started: false };
+  }
+}
+
+/** Waits for the sync to finish, calling onProgress about once a second with the live report. */
+export async function follow(handle: WorkflowHandle<typeof syncIntegration>, onProgress?: (report: SyncReport) => void): Promise<SyncReport> {
+  const result = handle.result();
+  if (!onProgress) return result;
+  let done = false;
+  void result.finally(() => (done = true)).catch(() => undefined);
+  const poll = async () => {
+    while (!done) {
+      try {
+        onProgress(await handle.query(progressQuery));
+      } catch {
+        // Between continue-as-new runs, or before the first workflow task: try again shortly.
+      }
+      await Promise.race([new Promise((r) => setTimeout(r, 1_000)), result.catch(() => undefined)]);
+    }
+  };
+  const [report] = await Promise.all([result, poll()]);
+  return report;
+}
+
+/** One line per kind: what a person watching a terminal wants to see. */
+export function progressLine(report: SyncReport): string {
+  const kinds = report.kinds.map((k) => `${k.kind} ${k.status} ${k.pages}p ${k.fetched} fetched ${k.written} written${k.failed ? ` ${k.failed} failed` : ''}`);
+  return `${report.integration}: ${kinds.join(' | ') || 'planning'}`;
+}
+
+export function reportTable(report: SyncReport): string {
+  const rows = [['KIND', 'STATUS', 'PAGES', 'FETCHED', 'WRITTEN', 'UNCHANGED', 'FAILED']];
+  for (const k of report.kinds) rows.push([k.kind, k.status, ...[k.pages, k.fetched, k.written, k.unchanged, k.failed].map(String)]);
+  const header = `${report.integration}: ${report.status}${report.reason ? ` (${report.reason})` : ''}${report.dryRun ? ' [dry run]' : ''}, ${report.runs} run(s), trigger ${report.trigger}`;
+  return [header, formatTable(rows)].join('\n');
+}
+
+export function formatTable(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+}

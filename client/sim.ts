@@ -1,0 +1,20 @@
+// `port-sync sim`: the simulators alone, with a demo organisation, until Ctrl-C.
+import { randomBytes } from 'node:crypto';
+import { DemoSim } from '../sim/demo/server';
+
+export async function runSim(opts: { port: number; items: number }): Promise<void> {
+  const apiKey = process.env.DEMO_API_KEY ?? randomBytes(16).toString('hex');
+  const sim = new DemoSim({ apiKey });
+  sim.seed(['team', 'service'], opts.items);
+  const url = await sim.start(opts.port);
+  process.stderr.write(
+    `port-sync: demo API at ${url} (${opts.items} items per kind)\n` +
+      `port-sync: point an integration of type "demo" at it with options.apiUrl: ${url}` +
+      (process.env.DEMO_API_KEY ? ' and your DEMO_API_KEY\n' : ` and DEMO_API_KEY=${apiKey}\n`),
+  );
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await sim.stop();
+}

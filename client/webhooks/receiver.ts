@@ -1,0 +1,163 @@
+// The webhook receiver: POST /webhooks/<integration>. It verifies the sender first, reduces the
+// delivery to small event references and hands each to Temporal with signal-with-start on the
+// object's workflow. Only when Temporal holds them durably does the sender get 202; if Temporal cannot
+// be reached it gets 503 so a retrying sender tries again (invariant 5).
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Client } from '@temporalio/client';
+import type { MetricMeter } from '@temporalio/common';
+import type { Logger } from 'pino';
+import { webhookSpec } from '../../activities/connectors';
+import { syncMetrics } from '../../activities/metrics';
+import type { Config } from '../../config/schema';
+import { handleHealth, listen, serverUrl } from '../../worker/health';
+import { eventSignal, objectWorkflowId, type EventRef } from '../../workflows/definitions';
+import { VERIFIERS } from './verifiers';
+
+/** GitHub's own maximum delivery size. */
+const GITHUB_MAX_BODY = 25 * 1024 * 1024;
+/** How long Temporal gets to accept a signal before the sender is told to come back (503). */
+const SIGNAL_DEADLINE_MS = 5_000;
+
+export interface ReceiverOptions {
+  config: Config;
+  client: Client;
+  logger: Logger;
+  meter?: MetricMeter;
+  env?: NodeJS.ProcessEnv;
+  host?: string;
+  port?: number;
+}
+
+export interface Receiver {
+  server: Server;
+  url: string;
+  close(): Promise<void>;
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
+  const { config, client, logger } = opts;
+  const env = opts.env ?? process.env;
+  const metrics = opts.meter ? syncMetrics(opts.meter) : undefined;
+  const host = opts.host ?? config.webhooks.host;
+
+  const ready = async () => {
+    await client.connection.withDeadline(Date.now() + 2_000, () => client.connection.workflowService.getSystemInfo({}));
+    return { ready: true };
+  };
+
+  async function handle(req: IncomingMessage, res: ServerResponse) {
+    if (await handleHealth(req, res, ready)) return;
+    const match = /^\/webhooks\/([a-z0-9-]+)\/?$/.exec(new URL(req.url ?? '/', 'http://receiver').pathname);
+    if (!match) throw new HttpError(404, 'no such route; webhooks are POSTed to /webhooks/<integration>');
+    if (req.method !== 'POST') throw new HttpError(405, 'use POST', { allow: 'POST' });
+    const integration = config.integrations.find((i) => i.id === match[1]);
+    const spec = integration && webhookSpec(integration.type);
+    if (!integration || !spec || !integration.webhook) throw new HttpError(404, `no webhook route for "${match[1]}"`);
+    const secret = env[integration.webhook.secretEnv];
+    if (!secret) {
+      logger.error({ integration: integration.id, variable: integration.webhook.secretEnv }, 'webhook secret variable is not set');
+      throw new HttpError(503, 'receiver not configured for this integration');
+    }
+
+    const limit = spec.verifier === 'github' ? Math.max(GITHUB_MAX_BODY, config.webhooks.maxBodyBytes) : (spec.maxBodyBytes ?? config.webhooks.maxBodyBytes);
+    const body = await readBody(req, limit);
+    const verdict = VERIFIERS[spec.verifier](body, req.headers, secret);
+    if (!verdict.ok) {
+      logger.warn({ integration: integration.id, reason: verdict.reason }, 'webhook rejected: bad signature');
+      metrics?.webhookEvent(integration.id, 'unauthorized');
+      throw new HttpError(401, 'signature verification failed');
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(body.toString('utf8'));
+    } catch {
+      throw new HttpError(400, 'body is not JSON');
+    }
+    let events: EventRef[] | 'ignored';
+    try {
+      events = spec.parse({ headers: req.headers, body: json, receivedAt: new Date().toISOString() });
+    } catch (err) {
+      metrics?.webhookEvent(integration.id, 'malformed');
+      throw new HttpError(400, `malformed event: ${err instanceof Error ? err.message.slice(0, 300) : String(err)}`);
+    }
+    if (events === 'ignored') {
+      metrics?.webhookEvent(integration.id, 'ignored');
+      return send(res, 202, { accepted: 0, ignored: true });
+    }
+    try {
+      await client.connection.withDeadline(Date.now() + SIGNAL_DEADLINE_MS, () =>
+        Promise.all(
+          events.map((event) =>
+            client.workflow.signalWithStart('objectEvents', {
+              workflowId: objectWorkflowId(integration.id, event.objectKey),
+              taskQueue: config.worker.taskQueue,
+              args: [{ integration: integration.id, objectKey: event.objectKey, idleTimeout: config.events.idleTimeout }],
+              signal: eventSignal,
+              signalArgs: [event],
+            }),
+          ),
+        ),
+      );
+    } catch (err) {
+      metrics?.webhookEvent(integration.id, 'unavailable');
+      logger.error({ integration: integration.id, err: err instanceof Error ? err.message : String(err) }, 'Temporal did not accept the event');
+      throw new HttpError(503, 'could not persist the event; retry later', { 'retry-after': '5' });
+    }
+    metrics?.webhookEvent(integration.id, 'accepted');
+    send(res, 202, { accepted: events.length });
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      if (err instanceof HttpError) return send(res, err.status, { error: err.message }, err.headers);
+      logger.error({ err: err instanceof Error ? err.message : String(err) }, 'webhook receiver error');
+      send(res, 500, { error: 'internal error' });
+    });
+  });
+  await listen(server, opts.port ?? config.webhooks.port, host);
+  return {
+    server,
+    url: serverUrl(server, host),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      }),
+  };
+}
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+  if (res.headersSent) return;
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(JSON.stringify(body));
+}
+
+/** Reads the raw body (signatures are over the exact bytes), refusing more than `limit` bytes with 413. */
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > limit) {
+    req.resume();
+    throw new HttpError(413, `body larger than ${limit} bytes`);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) {
+      req.resume();
+      throw new HttpError(413, `body larger than ${limit} bytes`);
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}

@@ -1,0 +1,108 @@
+// The demo API: a paged source of items per kind and a catalog they are written to, behind a bearer
+// key. It stands in for Port and a vendor API in the platform's tests and in `port-sync dev` until the
+// real connectors and their simulators exist. Every catalog write is logged per object, so tests can
+// check order and idempotence.
+import { SimServer, type SimResponse } from '../http';
+
+export interface DemoItem {
+  id: string;
+  kind: string;
+  name: string;
+  version: number;
+}
+
+export interface DemoSimOptions {
+  apiKey: string;
+  /** Kinds that answer 500 forever (a permanently failing source). */
+  failKinds?: string[];
+  /** Delay of every page of the source, on top of the global latency. */
+  pageDelayMs?: number;
+}
+
+export class DemoSim {
+  readonly http = new SimServer();
+  readonly source = new Map<string, DemoItem[]>();
+  readonly catalog = new Map<string, DemoItem>();
+  /** Versions written per object key (`kind/id`), in write order. */
+  readonly writes = new Map<string, number[]>();
+  failKinds = new Set<string>();
+  pageDelayMs: number;
+  url = '';
+
+  constructor(private readonly options: DemoSimOptions) {
+    this.failKinds = new Set(options.failKinds ?? []);
+    this.pageDelayMs = options.pageDelayMs ?? 0;
+    const auth = (headers: Record<string, unknown>): SimResponse | undefined =>
+      headers.authorization === `Bearer ${this.options.apiKey}`
+        ? undefined
+        : { status: 401, body: { error: 'unauthorized', message: 'missing or invalid API key' } };
+
+    this.http.route('GET', '/v1/kinds/:kind/items', async ({ params, query, headers }) => {
+      const denied = auth(headers);
+      if (denied) return denied;
+      if (this.failKinds.has(params.kind!)) return { status: 500, body: { error: 'internal', message: `kind ${params.kind} is broken` } };
+      if (this.pageDelayMs > 0) await new Promise((r) => setTimeout(r, this.pageDelayMs));
+      const items = this.source.get(params.kind!) ?? [];
+      const offset = Number(query.get('cursor') ?? 0);
+      const limit = Math.min(Number(query.get('limit') ?? 100), 1000);
+      const page = items.slice(offset, offset + limit);
+      const next = offset + limit < items.length ? String(offset + limit) : undefined;
+      return { status: 200, body: { items: page, ...(next ? { next } : {}) } };
+    });
+
+    this.http.route('POST', '/v1/catalog/:kind/bulk', ({ params, body, headers }) => {
+      const denied = auth(headers);
+      if (denied) return denied;
+      const items = (body as { items?: DemoItem[] } | undefined)?.items;
+      if (!Array.isArray(items)) return { status: 400, body: { error: 'bad_request', message: 'items must be an array' } };
+      let written = 0;
+      for (const item of items) if (this.write({ ...item, kind: params.kind! })) written += 1;
+      return { status: 200, body: { written, unchanged: items.length - written } };
+    });
+
+    this.http.route('PUT', '/v1/catalog/:kind/:id', ({ params, body, headers }) => {
+      const denied = auth(headers);
+      if (denied) return denied;
+      const { name, version } = (body ?? {}) as Partial<DemoItem>;
+      if (typeof name !== 'string' || typeof version !== 'number') {
+        return { status: 400, body: { error: 'bad_request', message: 'name (string) and version (number) are required' } };
+      }
+      this.write({ id: params.id!, kind: params.kind!, name, version });
+      return { status: 200, body: { ok: true } };
+    });
+
+    this.http.route('GET', '/v1/catalog', ({ headers }) => auth(headers) ?? { status: 200, body: { items: [...this.catalog.values()] } });
+  }
+
+  /** Writes an item; false when the catalog already holds exactly that (an unchanged item is not a write). */
+  write(item: DemoItem): boolean {
+    const key = `${item.kind}/${item.id}`;
+    const current = this.catalog.get(key);
+    if (current && current.name === item.name && current.version === item.version) return false;
+    this.catalog.set(key, { id: item.id, kind: item.kind, name: item.name, version: item.version });
+    const log = this.writes.get(key) ?? [];
+    log.push(item.version);
+    this.writes.set(key, log);
+    return true;
+  }
+
+  /** A deterministic demo organisation: `perKind` items of each kind. */
+  seed(kinds: string[], perKind: number) {
+    for (const kind of kinds) {
+      const items: DemoItem[] = [];
+      for (let i = 0; i < perKind; i++) {
+        items.push({ id: `${kind}-${String(i).padStart(5, '0')}`, kind, name: `${kind} ${i}`, version: 1 });
+      }
+      this.source.set(kind, items);
+    }
+  }
+
+  async start(port = 0, host = '127.0.0.1') {
+    this.url = await this.http.listen(port, host);
+    return this.url;
+  }
+
+  stop() {
+    return this.http.close();
+  }
+}

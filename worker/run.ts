@@ -1,0 +1,90 @@
+// Runs the port-sync workers of one process: the main task queue (workflows and control activities)
+// and one activity-only task queue per vendor API. An API's queue carries its rate limit as
+// maxTaskQueueActivitiesPerSecond, which the Temporal server enforces for all replicas together.
+import { fileURLToPath } from 'node:url';
+import { bundleWorkflowCode, Worker, type NativeConnection, type WorkflowBundle } from '@temporalio/worker';
+import type { Logger } from 'pino';
+import { apiTaskQueue, createActivities } from '../activities';
+import { createConnector, hasConnector } from '../activities/connectors';
+import type { Config } from '../config/schema';
+import { WORKFLOW_INTERCEPTOR_MODULES, workerTelemetryOptions } from './telemetry';
+
+export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+let bundle: Promise<WorkflowBundle> | undefined;
+
+/** The workflow bundle, built once per process (the bundler also refuses non-deterministic imports). */
+export function workflowBundle(): Promise<WorkflowBundle> {
+  bundle ??= bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
+    logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} },
+  });
+  return bundle;
+}
+
+export interface RunningWorkers {
+  taskQueues: string[];
+  /** Resolves when every worker has stopped; rejects if one failed. */
+  done: Promise<void>;
+  /** Stops polling, lets running activities finish within shutdownGraceTime, then cancels them. */
+  shutdown(): void;
+  isRunning(): boolean;
+}
+
+/** The APIs whose task queues this config needs: those of configured connectors and those given limits. */
+export function apisInUse(config: Config, env: NodeJS.ProcessEnv = process.env): string[] {
+  const apis = new Set(Object.keys(config.apis));
+  for (const integration of config.integrations) {
+    if (hasConnector(integration.type)) apis.add(createConnector(integration, env).api);
+  }
+  return [...apis].sort();
+}
+
+export async function startWorkers(
+  config: Config,
+  deps: { connection: NativeConnection; namespace: string; logger: Logger; env?: NodeJS.ProcessEnv },
+): Promise<RunningWorkers> {
+  const env = deps.env ?? process.env;
+  const activities = createActivities(config, env);
+  const telemetry = workerTelemetryOptions();
+  const common = {
+    connection: deps.connection,
+    namespace: deps.namespace,
+    activities,
+    shutdownGraceTime: config.worker.shutdownGraceTime,
+    ...telemetry,
+  } as const;
+
+  const workers: Worker[] = [
+    await Worker.create({
+      ...common,
+      taskQueue: config.worker.taskQueue,
+      workflowBundle: await workflowBundle(),
+      maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivityTaskExecutions,
+      maxConcurrentWorkflowTaskExecutions: config.worker.maxConcurrentWorkflowTaskExecutions,
+    }),
+  ];
+  for (const api of apisInUse(config, env)) {
+    const limit = config.apis[api];
+    workers.push(
+      await Worker.create({
+        ...common,
+        taskQueue: apiTaskQueue(config.worker.taskQueue, api),
+        maxConcurrentActivityTaskExecutions: limit?.maxConcurrent ?? 10,
+        ...(limit?.activitiesPerSecond ? { maxTaskQueueActivitiesPerSecond: limit.activitiesPerSecond } : {}),
+      }),
+    );
+  }
+  const taskQueues = workers.map((w) => w.options.taskQueue);
+  deps.logger.info({ taskQueues, namespace: deps.namespace }, 'worker started');
+  const done = Promise.all(workers.map((w) => w.run())).then(() => undefined);
+  return {
+    taskQueues,
+    done,
+    shutdown: () => {
+      for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+    },
+    isRunning: () => workers.every((w) => w.getState() === 'RUNNING'),
+  };
+}

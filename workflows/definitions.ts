@@ -1,0 +1,100 @@
+// Names shared by workflows and the code that talks to them from outside (CLI, schedules, receiver).
+// Only deterministic, dependency-free declarations live here.
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+/** Custom search attributes, so the Web UI can filter runs by integration, kind and trigger. */
+export const INTEGRATION_ATTR = defineSearchAttributeKey('PortSyncIntegration', SearchAttributeType.KEYWORD);
+export const KINDS_ATTR = defineSearchAttributeKey('PortSyncKinds', SearchAttributeType.KEYWORD_LIST);
+export const TRIGGER_ATTR = defineSearchAttributeKey('PortSyncTrigger', SearchAttributeType.KEYWORD);
+export const SEARCH_ATTRIBUTES = [INTEGRATION_ATTR, KINDS_ATTR, TRIGGER_ATTR] as const;
+
+export type Trigger = 'schedule' | 'cli' | 'ui' | 'webhook';
+
+/** The one execution id every full sync of an integration converges on (single flight). */
+export const syncWorkflowId = (integration: string) => `sync:${integration}`;
+/** One event workflow per object, so a busy integration spreads over many workflows. */
+export const objectWorkflowId = (integration: string, objectKey: string) => `events:${integration}:${objectKey}`;
+export const scheduleId = (integration: string) => `port-sync:${integration}`;
+
+export interface SyncInput {
+  /** The integration id from port-sync.yaml (or zero-config: humanitec, incidentio, github). */
+  integration: string;
+  /** Limit the run to these kinds. Default: every kind of the integration. */
+  kinds?: string[];
+  /** Compute the report, write nothing. */
+  dryRun?: boolean;
+  /** Who started it; the Web UI leaves it out. */
+  trigger?: Trigger;
+  /** Carried through continue-as-new only; never set by hand. */
+  resume?: SyncResume;
+}
+
+export interface KindProgress {
+  kind: string;
+  status: 'pending' | 'running' | 'done' | 'failed';
+  pages: number;
+  fetched: number;
+  written: number;
+  unchanged: number;
+  failed: number;
+  /** Opaque cursor of the next page, carried so a continued run resumes mid-kind. */
+  cursor?: string;
+  error?: string;
+}
+
+export interface SyncResume {
+  startedAt: string;
+  taskQueue: string;
+  kinds: KindProgress[];
+  runs: number;
+}
+
+export interface SyncReport {
+  integration: string;
+  status: 'completed' | 'skipped' | 'failed';
+  /** Why a run was skipped: the workflow id of the sync already running. */
+  reason?: string;
+  dryRun: boolean;
+  trigger: Trigger;
+  startedAt: string;
+  finishedAt?: string;
+  /** Continue-as-new runs this sync took. */
+  runs: number;
+  kinds: KindProgress[];
+}
+
+/** A webhook event reduced to what a connector needs to act on it without the body (a few KB at most). */
+export interface EventRef {
+  deliveryId: string;
+  /** The object the event is about, e.g. "app/env" or "repo#42"; one workflow per key. */
+  objectKey: string;
+  type: string;
+  action?: string;
+  receivedAt: string;
+  data?: Record<string, string | number | boolean | null>;
+}
+
+export interface ObjectEventsInput {
+  integration: string;
+  objectKey: string;
+  /** How long the workflow waits for more events before it ends, e.g. "10m". */
+  idleTimeout?: string;
+  /** Carried through continue-as-new: recent delivery ids (dedup window) and not yet applied events. */
+  seen?: string[];
+  pending?: EventRef[];
+  applied?: number;
+}
+
+export interface ObjectEventsStatus {
+  integration: string;
+  objectKey: string;
+  applied: number;
+  duplicates: number;
+  pending: number;
+  lastDeliveryId?: string;
+}
+
+export const progressQuery = defineQuery<SyncReport>('progress');
+export const eventSignal = defineSignal<[EventRef]>('event');
+export const eventsStatusQuery = defineQuery<ObjectEventsStatus>('status');
