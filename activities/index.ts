@@ -12,7 +12,7 @@ export interface KindChunkInput {
   kind: string;
   cursor?: string;
   dryRun: boolean;
-  /** Return after this long so progress lands in history (default 20 s). */
+  /** Return after this long (or worker.pagesPerActivity pages) so progress lands in history. */
   chunkMs?: number;
 }
 
@@ -60,12 +60,14 @@ export function createActivities(config: Config, env: NodeJS.ProcessEnv = proces
       const resumed = activityInfo().heartbeatDetails as KindChunk | undefined;
       const chunk: KindChunk = resumed ?? { pages: 0, fetched: 0, written: 0, unchanged: 0, failed: 0, cursor: input.cursor };
       const deadline = Date.now() + (input.chunkMs ?? 20_000);
+      let pagesThisAttempt = 0;
       const metrics = syncMetrics(metricMeter);
       const tags = { integration: input.integration, kind: input.kind };
       do {
         const page = await connector.fetchPage(input.kind, chunk.cursor, signal);
         const result = await connector.writeItems(input.kind, page.items, { dryRun: input.dryRun, signal });
         chunk.pages += 1;
+        pagesThisAttempt += 1;
         chunk.fetched += page.items.length;
         chunk.written += result.written;
         chunk.unchanged += result.unchanged;
@@ -75,7 +77,7 @@ export function createActivities(config: Config, env: NodeJS.ProcessEnv = proces
         metrics.entities('written', result.written, tags);
         metrics.entities('unchanged', result.unchanged, tags);
         metrics.entities('failed', result.failed, tags);
-      } while (chunk.cursor && Date.now() < deadline);
+      } while (chunk.cursor && Date.now() < deadline && pagesThisAttempt < config.worker.pagesPerActivity);
       return chunk;
     },
 

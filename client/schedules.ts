@@ -3,11 +3,13 @@
 // canonical sync of its integration (single flight); overlap SKIP keeps a schedule from piling up runs.
 //
 // Decisions (docs/schedules.md): a schedule whose integration was removed from the config, or whose
-// schedule was set to false, is deleted (the config is the source of truth; an orphan would only fail).
+// schedule was set to false, is deleted (the config is the source of truth; an orphan would only fail),
+// but only when it starts its runs on this config's task queue: another deployment may share the namespace.
 // A pause made by an operator in the Web UI survives re-applying an unchanged config.
 import { createHash } from 'node:crypto';
 import {
   ScheduleAlreadyRunning,
+  ScheduleNotFoundError,
   ScheduleOverlapPolicy,
   type Client,
   type ScheduleOptions,
@@ -77,10 +79,20 @@ export async function applySchedules(client: Client, config: Config): Promise<Sc
   for await (const summary of client.schedule.list()) {
     if (!summary.scheduleId.startsWith(SCHEDULE_PREFIX) || wanted.has(summary.scheduleId)) continue;
     if (summary.memo?.managedBy !== 'port-sync') continue;
-    await client.schedule.getHandle(summary.scheduleId).delete();
+    // Another deployment (another task queue) may share the namespace: delete only this config's orphans.
+    const handle = client.schedule.getHandle(summary.scheduleId);
+    const current = await handle.describe().catch(ignoreNotFound);
+    if (!current || current.action.taskQueue !== config.worker.taskQueue) continue;
+    await handle.delete().catch(ignoreNotFound);
     results.push({ integration: summary.scheduleId.slice(SCHEDULE_PREFIX.length), scheduleId: summary.scheduleId, change: 'deleted' });
   }
   return results;
+}
+
+/** The schedule list is eventually consistent: a listed schedule may already be gone. */
+function ignoreNotFound(err: unknown): undefined {
+  if (err instanceof ScheduleNotFoundError) return undefined;
+  throw err;
 }
 
 async function upsert(client: Client, desired: SyncScheduleOptions): Promise<ScheduleChange> {

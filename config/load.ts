@@ -61,7 +61,9 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   const path = issue.path.length ? issue.path.map(String).join('.') : '(top level)';
   if (issue.code === 'unrecognized_keys') return `${path}: unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
   if (issue.code === 'invalid_union' && 'discriminator' in issue) {
-    return `${path}.type: expected one of "demo", "humanitec", "incidentio", "github"`;
+    // zod puts the discriminator ("type") at the end of the path already; older versions did not.
+    const field = issue.path.at(-1) === 'type' ? path : `${path}.type`;
+    return `${field}: expected one of "demo", "humanitec", "incidentio", "github"`;
   }
   return `${path}: ${issue.message.replace(/^Invalid input: /, '')}`;
 }

@@ -122,6 +122,8 @@ export const configSchema = z
         maxConcurrentWorkflowTaskExecutions: z.int().min(1).default(40),
         /** Running activities get this long to finish on SIGTERM before they are cancelled. */
         shutdownGraceTime: duration.default('30s'),
+        /** Pages one activity handles before it reports its cursor back to the workflow (history checkpoint). */
+        pagesPerActivity: z.int().min(1).default(50),
         healthPort: z.int().min(0).max(65535).default(8081),
         metricsPort: z.int().min(0).max(65535).default(9464),
       })

@@ -53,6 +53,8 @@ export async function startWorkers(
     namespace: deps.namespace,
     activities,
     shutdownGraceTime: config.worker.shutdownGraceTime,
+    // Page cursors reach the server within 2 s, so a killed worker's retry redoes at most that much.
+    maxHeartbeatThrottleInterval: '2s',
     ...telemetry,
   } as const;
 

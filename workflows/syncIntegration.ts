@@ -34,7 +34,8 @@ const control = proxyActivities<Activities>({
 
 const PAGE_ACTIVITY = {
   startToCloseTimeout: '10 minutes',
-  heartbeatTimeout: '1 minute',
+  // A worker that dies mid-page is noticed this fast; the retry resumes from the last heartbeat.
+  heartbeatTimeout: '30 seconds',
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 10 },
 } as const;
 

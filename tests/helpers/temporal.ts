@@ -78,9 +78,9 @@ export async function demoSetup(opts: { items?: number; kinds?: string[]; pageSi
   const secretEnv = `DEMO_WEBHOOK_${integration.replace(/-/g, '_').toUpperCase()}`;
   const env = { ...process.env, [apiKeyEnv]: apiKey, [secretEnv]: webhookSecret };
   const config = configSchema.parse({
-    worker: { taskQueue: uniqueId('tq'), healthPort: 0, metricsPort: 0, shutdownGraceTime: '2s' },
-    webhooks: { host: '127.0.0.1', port: 0 },
     ...opts.overrides,
+    worker: { taskQueue: uniqueId('tq'), healthPort: 0, metricsPort: 0, shutdownGraceTime: '2s', ...opts.overrides?.worker },
+    webhooks: { host: '127.0.0.1', port: 0, ...opts.overrides?.webhooks },
     integrations: [
       {
         id: integration,

@@ -94,7 +94,8 @@ test('an unknown kind fails at once with a message naming it and the kinds there
     (e: unknown) => e,
   );
   assert.ok(err instanceof WorkflowFailedError);
-  const message = String((err.cause as Error | undefined)?.cause?.message ?? err.cause?.message);
+  const activityFailure = err.cause as (Error & { cause?: Error }) | undefined;
+  const message = String(activityFailure?.cause?.message ?? activityFailure?.message);
   assert.match(message, /no kind "nope" \(kinds: team, service\)/);
 });
 
