@@ -28,6 +28,8 @@ export class DemoSim {
   failKinds = new Set<string>();
   pageDelayMs: number;
   url = '';
+  /** Called after each catalog write (benchmarks time event delivery with it). */
+  onWrite?: (item: DemoItem) => void;
 
   constructor(private readonly options: DemoSimOptions) {
     this.failKinds = new Set(options.failKinds ?? []);
@@ -83,6 +85,7 @@ export class DemoSim {
     const log = this.writes.get(key) ?? [];
     log.push(item.version);
     this.writes.set(key, log);
+    this.onWrite?.(item);
     return true;
   }
 

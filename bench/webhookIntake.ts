@@ -1,0 +1,158 @@
+// Webhook intake benchmark (issue "1 of 4"). On a fresh dev server with the worker running:
+//   1. the ceiling: bare signal-with-start calls from 50 concurrent callers over 1,000 objects;
+//   2. the receiver: 50 concurrent senders POST signed deliveries for 30 s over 1,000 objects;
+//      events/s accepted, p50/p99 time to 202, p99 receipt -> applied, and every accepted event applied.
+// Everything runs on this machine (2 cores): the dev server, the worker, the receiver and the senders.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ensureTemporalBinary, startDevServer } from '../client/devServer';
+import { startReceiver } from '../client/webhooks/receiver';
+import { signDemoDelivery } from '../sim/demo/emitter';
+import { freePort } from '../tests/helpers/ports';
+import { eventSignal, objectWorkflowId } from '../workflows/definitions';
+
+export interface IntakeOptions {
+  seconds: number;
+  senders: number;
+  objects: number;
+}
+
+export interface BenchRow {
+  work: string;
+  seconds: number;
+  requests: number;
+  perSecond: number;
+  p50ms?: number;
+  p99ms?: number;
+  appliedP99ms?: number;
+  lost?: number;
+  peakRssMb: number;
+  serverPeakRssMb?: number;
+  vsFloor?: string;
+  vsSeed?: string;
+}
+
+const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+
+function peakRss(pid?: number): number {
+  if (!pid) return process.resourceUsage().maxRSS / 1024;
+  const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return hwm ? Number(hwm[1]) / 1024 : NaN;
+}
+
+/** Runs `senders` loops for `seconds`, each calling `once` back to back; returns the latencies. */
+async function load(opts: IntakeOptions, once: (object: number) => Promise<boolean>) {
+  const latencies: number[] = [];
+  let failures = 0;
+  const end = Date.now() + opts.seconds * 1000;
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: opts.senders }, async () => {
+      while (Date.now() < end) {
+        const object = next++ % opts.objects;
+        const start = performance.now();
+        if (await once(object)) latencies.push(performance.now() - start);
+        else failures += 1;
+      }
+    }),
+  );
+  return { latencies: latencies.sort((a, b) => a - b), failures };
+}
+
+export async function benchWebhookIntake(opts: IntakeOptions): Promise<BenchRow[]> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'port-sync-bench-'));
+  const server = await startDevServer({ binary: await ensureTemporalBinary(), dataDir, port: await freePort(), uiPort: 0 });
+  process.env.TEMPORAL_ADDRESS = server.address;
+  const { connectTemporal, demoSetup, startTestWorkers, testLogger } = await import('../tests/helpers/temporal');
+  const temporal = await connectTemporal();
+  const setup = await demoSetup({ items: 0, overrides: { events: { idleTimeout: '2m' } } });
+  const workers = await startTestWorkers(temporal, setup);
+  const rows: BenchRow[] = [];
+  try {
+    // 1. Ceiling: what the dev server accepts from bare signal-with-start calls.
+    let seq = 0;
+    const ceiling = await load(opts, async (object) => {
+      const objectKey = `ceiling/o${object}`;
+      try {
+        await temporal.client.workflow.signalWithStart('objectEvents', {
+          workflowId: objectWorkflowId(`${setup.integration}-ceiling`, objectKey),
+          taskQueue: `${setup.config.worker.taskQueue}-unpolled`,
+          args: [{ integration: setup.integration, objectKey }],
+          signal: eventSignal,
+          signalArgs: [{ deliveryId: `c${seq++}`, objectKey, type: 'item.updated', receivedAt: new Date().toISOString() }],
+        });
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    const ceilingRate = ceiling.latencies.length / opts.seconds;
+    rows.push({
+      work: `bare signal-with-start, ${opts.senders} callers, ${opts.objects} objects`,
+      seconds: opts.seconds,
+      requests: ceiling.latencies.length + ceiling.failures,
+      perSecond: ceilingRate,
+      p50ms: pct(ceiling.latencies, 50),
+      p99ms: pct(ceiling.latencies, 99),
+      lost: ceiling.failures,
+      peakRssMb: peakRss(),
+      serverPeakRssMb: peakRss(server.process.pid),
+      vsFloor: '1.00 (the ceiling)',
+    });
+
+    // 2. Through the receiver, with the worker applying every event to the demo API.
+    const receiver = await startReceiver({ config: setup.config, client: temporal.client, logger: testLogger, env: setup.env, host: '127.0.0.1', port: 0 });
+    const url = `${receiver.url}/webhooks/${setup.integration}`;
+    const versions = new Array<number>(opts.objects).fill(0);
+    const sentAt = new Map<string, number>();
+    const appliedLatency: number[] = [];
+    setup.sim.onWrite = (item) => {
+      const t = sentAt.get(`${item.id}@${item.version}`);
+      if (t !== undefined) appliedLatency.push(performance.now() - t);
+    };
+    const accepted = new Array<number>(opts.objects).fill(0);
+    const intake = await load(opts, async (object) => {
+      const version = ++versions[object]!;
+      const item = { id: `o${object}`, kind: 'service', name: `object ${object}`, version };
+      const body = JSON.stringify({ type: 'item.updated', item });
+      const t = performance.now();
+      sentAt.set(`${item.id}@${version}`, t);
+      const res = await fetch(url, { method: 'POST', headers: signDemoDelivery(body, setup.webhookSecret), body }).catch(() => undefined);
+      await res?.arrayBuffer();
+      if (res?.status !== 202) return false;
+      accepted[object]! += 1;
+      return true;
+    });
+    // Zero lost: every accepted event of every object is applied (each version is one catalog write).
+    const drainDeadline = Date.now() + 120_000;
+    const applied = (o: number) => setup.sim.writes.get(`service/o${o}`)?.length ?? 0;
+    while (Date.now() < drainDeadline && accepted.some((n, o) => applied(o) < n)) await new Promise((r) => setTimeout(r, 250));
+    const lost = accepted.reduce((sum, n, o) => sum + Math.max(0, n - applied(o)), 0);
+    const rate = intake.latencies.length / opts.seconds;
+    appliedLatency.sort((a, b) => a - b);
+    rows.push({
+      work: `receiver: signed POST -> 202, ${opts.senders} senders, ${opts.objects} objects`,
+      seconds: opts.seconds,
+      requests: intake.latencies.length + intake.failures,
+      perSecond: rate,
+      p50ms: pct(intake.latencies, 50),
+      p99ms: pct(intake.latencies, 99),
+      appliedP99ms: pct(appliedLatency, 99),
+      lost: lost + intake.failures,
+      peakRssMb: peakRss(),
+      serverPeakRssMb: peakRss(server.process.pid),
+      vsFloor: `${(rate / ceilingRate).toFixed(2)} of ceiling (target >= 0.70)`,
+      vsSeed: 'seed scripts have no webhooks: changes wait for the next cron (up to 1 week)',
+    });
+    await receiver.close();
+  } finally {
+    workers.shutdown();
+    await workers.done.catch(() => undefined);
+    await setup.sim.stop();
+    await temporal.close();
+    await server.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  return rows;
+}
