@@ -1,8 +1,8 @@
 // HTTP client of the demo API (served by sim/demo): the stand-in source and target that proves the
 // platform end to end until the real connectors arrive.
-import ky, { type KyInstance } from 'ky';
+import type { KyInstance } from 'ky';
 import { z } from 'zod';
-import { proxyFetch } from '../http/fetch';
+import { apiClient } from '../http/client';
 
 export const demoItemSchema = z.object({
   id: z.string(),
@@ -19,9 +19,8 @@ export class DemoClient {
   private readonly http: KyInstance;
 
   constructor(apiUrl: string, apiKey: string) {
-    this.http = ky.create({
+    this.http = apiClient('demo', {
       prefixUrl: apiUrl,
-      fetch: proxyFetch,
       headers: { authorization: `Bearer ${apiKey}` },
       timeout: 30_000,
       // Temporal retries the whole activity with backoff; a short in-request retry absorbs blips.
