@@ -5,4 +5,5 @@ import { register } from 'tsx/esm/api';
 
 register();
 const { main } = await import('../client/cli.ts');
-process.exitCode = await main(process.argv);
+// Exit explicitly: a failed start may leave connections open that would keep the process alive.
+process.exit(await main(process.argv));

@@ -7,6 +7,7 @@ import type { LoadedConfig } from '../config/load';
 import { hasExternalTemporal, temporalTarget } from '../config/temporal';
 import { hasConnector } from '../activities/connectors';
 import { redactSecrets } from '../worker/logger';
+import { flushTracing } from '../worker/telemetry';
 import { connectClient, loadCliConfig, prepareProcess } from './connect';
 import { runDev } from './dev';
 import { follow, formatTable, progressLine, reportTable, startOrAttach } from './runSync';
@@ -34,6 +35,16 @@ function requireIntegrations(loaded: LoadedConfig): LoadedConfig {
   return loaded;
 }
 
+/** The client of the commands that talk to Temporal; when it is unreachable, the error says where it looked. */
+async function connectTemporal() {
+  const target = temporalTarget();
+  try {
+    return await connectClient(target);
+  } catch (err) {
+    throw new Error(`cannot reach Temporal at ${target.address} (namespace ${target.namespace}; start \`port-sync dev\` or set TEMPORAL_ADDRESS)`, { cause: err });
+  }
+}
+
 const print = (json: boolean, value: unknown, human: () => string): void => {
   process.stdout.write(`${json ? JSON.stringify(value, null, 2) : human()}\n`);
 };
@@ -45,8 +56,9 @@ program
   .option('--port <port>', 'Temporal frontend port', toPort, 7233)
   .option('--ui-port <port>', 'Temporal Web UI port', toPort, 8233)
   .option('--webhooks-port <port>', 'webhook receiver port', toPort, 8080)
+  .option('--metrics-port <port>', 'Prometheus metrics port', toPort, 9464)
   .option('--demo-items <n>', 'items per kind in the demo organisation', toInt, 250)
-  .action(async (opts: { dataDir: string; port: number; uiPort: number; webhooksPort: number; demoItems: number }) => {
+  .action(async (opts: { dataDir: string; port: number; uiPort: number; webhooksPort: number; metricsPort: number; demoItems: number }) => {
     await runDev(config(), opts);
   });
 
@@ -88,7 +100,7 @@ schedules
   .option('--json', 'machine-readable output')
   .action(async (opts: { json?: boolean }) => {
     const loaded = config();
-    const client = await connectClient(temporalTarget());
+    const client = await connectTemporal();
     try {
       const results = await applySchedules(client, loaded.config);
       print(!!opts.json, results, () =>
@@ -113,7 +125,7 @@ program
     if (!found) throw new UsageError(`unknown integration "${integration}" (configured: ${loaded.config.integrations.map((i) => i.id).join(', ')})`);
     if (!hasConnector(found.type)) throw new UsageError(`integration "${integration}": the ${found.type} connector is not part of this version yet`);
     const kinds = opts.kinds?.split(',').map((k) => k.trim()).filter(Boolean);
-    const client = await connectClient(temporalTarget());
+    const client = await connectTemporal();
     try {
       const { handle, started } = await startOrAttach(client, loaded.config, { integration, kinds, dryRun: opts.dryRun, trigger: 'cli' });
       const note = `${started ? 'started' : 'attached to the running'} ${handle.workflowId}`;
@@ -135,7 +147,7 @@ program
   .option('--json', 'machine-readable output')
   .action(async (only: string | undefined, opts: { json?: boolean }) => {
     const loaded = config();
-    const client = await connectClient(temporalTarget());
+    const client = await connectTemporal();
     try {
       const statuses = await integrationStatus(client, loaded.config, only);
       print(!!opts.json, statuses, () =>
@@ -191,18 +203,25 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv);
     return 0;
   } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
-    if (err instanceof ConfigError) {
-      process.stderr.write(`port-sync: invalid configuration in ${err.source}:\n${err.problems.map((p) => `  - ${p}`).join('\n')}\n`);
-      return 2;
-    }
-    if (err instanceof UsageError) {
-      process.stderr.write(`port-sync: ${err.message}\n`);
-      return 2;
-    }
-    process.stderr.write(`port-sync: ${redactSecrets(describeError(err))}\n`);
-    return 1;
+    return reportError(err);
+  } finally {
+    // Spans of short commands (run, schedules apply) must leave before the process does.
+    await flushTracing();
   }
+}
+
+function reportError(err: unknown): number {
+  if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+  if (err instanceof ConfigError) {
+    process.stderr.write(`port-sync: invalid configuration in ${err.source}:\n${err.problems.map((p) => `  - ${p}`).join('\n')}\n`);
+    return 2;
+  }
+  if (err instanceof UsageError) {
+    process.stderr.write(`port-sync: ${err.message}\n`);
+    return 2;
+  }
+  process.stderr.write(`port-sync: ${redactSecrets(describeError(err))}\n`);
+  return 1;
 }
 
 /** The error and its causes on one line: "workflow failed: activity failed: kind team is broken". */

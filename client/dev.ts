@@ -20,6 +20,7 @@ export interface DevOptions {
   port: number;
   uiPort: number;
   webhooksPort: number;
+  metricsPort: number;
   demoItems: number;
 }
 
@@ -64,7 +65,10 @@ async function startDemo(base: Config, items: number): Promise<Demo> {
 }
 
 export async function runDev(loaded: LoadedConfig, opts: DevOptions): Promise<void> {
-  const logger = prepareProcess(loaded, { name: 'port-sync-dev', metricsBind: `127.0.0.1:${loaded.config.worker.metricsPort}` });
+  // Locally, probes are not needed: the health endpoint takes any free port.
+  loaded.config.worker.healthPort = 0;
+  loaded.config.worker.metricsPort = opts.metricsPort;
+  const logger = prepareProcess(loaded, { name: 'port-sync-dev', metricsBind: `127.0.0.1:${opts.metricsPort}` });
   const external = hasExternalTemporal();
   let server: DevServer | undefined;
   let target: TemporalTarget;

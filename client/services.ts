@@ -22,7 +22,6 @@ export async function startWorkerService(
   logger: Logger,
   opts: { checkAttributes: boolean; healthHost?: string },
 ): Promise<Service> {
-  const connection = await connectWorker(target);
   if (opts.checkAttributes) {
     const client = await connectClient(target);
     try {
@@ -31,6 +30,7 @@ export async function startWorkerService(
       await client.connection.close();
     }
   }
+  const connection = await connectWorker(target);
   const workers = await startWorkers(config, { connection, namespace: target.namespace, logger });
   const health = await startHealthServer(config.worker.healthPort, opts.healthHost ?? '0.0.0.0', async () => ({
     ready: workers.isRunning(),

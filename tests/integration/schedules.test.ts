@@ -139,6 +139,7 @@ test('schedules apply: created, then unchanged, then updated on a changed cron, 
 test('schedules apply: `schedule: false` deletes the schedule; schedules of another deployment are left alone', async () => {
   const id = scheduleId(setup.integration);
   // Another deployment (its own task queue) shares the namespace; its schedule is not this config's to delete.
+  await temporal.client.schedule.getHandle(id).delete().catch(() => undefined); // whatever an earlier test left
   const other = await demoSetup({ items: 1 });
   try {
     const otherConfig: Config = { ...other.config, integrations: [{ ...other.config.integrations[0]!, schedule: scheduleSchema.parse({ cron: '0 2 * * 1' }) }] };
@@ -235,11 +236,13 @@ test('a scheduled run that comes due while one runs is skipped; `run` and a forc
 test('a schedule triggered while a manual sync runs starts a run that reports "skipped", naming the running sync', async () => {
   const id = scheduleId(setup.integration);
   await waitUntilIdle();
-  setup.sim.pageDelayMs = 1_000;
+  const pagesBefore = pagesServed();
+  setup.sim.pageDelayMs = 1_500;
   try {
     await apply(withSchedule({ cron: '0 2 * * 1' }));
     const manual = await startOrAttach(temporal.client, setup.config, { integration: setup.integration, trigger: 'cli' });
     assert.equal(manual.started, true);
+    assert.equal(manual.handle.workflowId, syncWorkflowId(setup.integration));
     await waitForRunningSync();
 
     const handle = temporal.client.schedule.getHandle(id);
@@ -263,6 +266,8 @@ test('a schedule triggered while a manual sync runs starts a run that reports "s
     setup.sim.pageDelayMs = 0;
   }
   assertNoOverlap(await syncExecutions());
+  // Only the manual sync fetched anything.
+  assert.equal(pagesServed() - pagesBefore, PAGES_PER_SYNC);
 });
 
 test('a run started from the Web UI (any id, no trigger) delegates to sync:<integration> and returns its report', async () => {

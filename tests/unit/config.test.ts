@@ -125,7 +125,8 @@ test('a valid file gets its defaults: schedule policies, task queue, base URLs',
   const h = byId(config, 'h');
   assert.deepEqual(h.schedule, { cron: '0 2 * * 1', timezone: 'UTC', paused: false, catchupWindow: '1h', pauseOnFailure: false });
   assert.deepEqual(h.options, { orgId: 'acme', apiUrl: DEFAULT_HUMANITEC_API_URL, apiKeyEnv: 'HUMANITEC_API_KEY' });
-  assert.equal(byId(config, 'd').schedule && byId(config, 'd').schedule!.cron, '@every 2s');
+  const d = byId(config, 'd');
+  assert.equal(d.schedule && d.schedule.cron, '@every 2s');
   assert.equal(config.worker.taskQueue, 'port-sync');
   assert.equal(config.port.apiUrl, DEFAULT_PORT_API_URL);
   assert.deepEqual(parseConfigText('', 'empty.yaml', {}).integrations, []);

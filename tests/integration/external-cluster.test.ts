@@ -1,0 +1,70 @@
+// Against an existing cluster (TEMPORAL_ADDRESS) without port-sync's search attributes, the worker
+// refuses to start and prints the exact commands that register them; after running those commands
+// it starts. The cluster here is a bare dev server started without any custom attribute.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { ensureTemporalBinary } from '../../client/devServer';
+import { freePort } from '../helpers/ports';
+import { eventually } from '../helpers/temporal';
+
+const root = resolve(import.meta.dirname, '../..');
+const work = mkdtempSync(join(tmpdir(), 'port-sync-external-'));
+let binary: string;
+let server: ChildProcess;
+let address: string;
+
+before(async () => {
+  binary = await ensureTemporalBinary();
+  const port = await freePort();
+  address = `127.0.0.1:${port}`;
+  server = spawn(binary, ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'error'], { stdio: 'ignore' });
+  await eventually(() => spawnSync(binary, ['operator', 'cluster', 'health', '--address', address]).status === 0, 60_000, 'bare dev server');
+});
+
+after(() => {
+  server.kill('SIGKILL');
+  rmSync(work, { recursive: true, force: true });
+});
+
+test('missing search attributes: the worker exits non-zero printing the commands; they work', async () => {
+  const configFile = join(work, 'port-sync.yaml');
+  const healthPort = await freePort();
+  writeFileSync(
+    configFile,
+    [
+      'worker:',
+      `  healthPort: ${healthPort}`,
+      `  metricsPort: ${await freePort()}`,
+      'integrations:',
+      '  - id: demo',
+      '    type: demo',
+      '    options: { apiUrl: "http://127.0.0.1:9" }',
+    ].join('\n'),
+  );
+  const env = { PATH: process.env.PATH, HOME: process.env.HOME, TEMPORAL_ADDRESS: address };
+  const refused = spawnSync(process.execPath, [join(root, 'bin/port-sync.js'), '--config', configFile, 'worker'], { env, encoding: 'utf8', timeout: 60_000 });
+  assert.equal(refused.status, 1, refused.stderr);
+  const commands = refused.stderr.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('temporal operator search-attribute create'));
+  assert.deepEqual(
+    commands.map((c) => /--name (\S+) --type (\S+)/.exec(c)!.slice(1).join('=')),
+    ['PortSyncIntegration=Keyword', 'PortSyncKinds=KeywordList', 'PortSyncTrigger=Keyword'],
+  );
+
+  for (const command of commands) {
+    const args = command.split(' ').slice(1).concat(['--address', address]);
+    const ran = spawnSync(binary, args, { encoding: 'utf8' });
+    assert.equal(ran.status, 0, ran.stderr);
+  }
+
+  const worker = spawn(process.execPath, [join(root, 'bin/port-sync.js'), '--config', configFile, 'worker'], { env, stdio: 'ignore' });
+  try {
+    await eventually(async () => (await fetch(`http://127.0.0.1:${healthPort}/readyz`)).status === 200, 60_000, 'worker ready');
+  } finally {
+    worker.kill('SIGTERM');
+    await new Promise((r) => worker.once('exit', r));
+  }
+});
