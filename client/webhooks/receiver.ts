@@ -17,6 +17,14 @@ import { VERIFIERS } from './verifiers';
 const GITHUB_MAX_BODY = 25 * 1024 * 1024;
 /** How long Temporal gets to accept a signal before the sender is told to come back (503). */
 const SIGNAL_DEADLINE_MS = 5_000;
+/**
+ * Largest event reference (as JSON) handed to Temporal. References are meant to be a few KB (invariant 2);
+ * a bigger one would bloat the object's history, and past Temporal's 2 MB payload limit it would be
+ * refused on every redelivery (an endless 503 loop), so it is refused once, as a malformed event.
+ */
+export const MAX_EVENT_REF_BYTES = 8 * 1024;
+/** Temporal's default limit on workflow ids (limit.maxIDLength); a longer one is refused the same way. */
+const MAX_WORKFLOW_ID_LENGTH = 1000;
 
 export interface ReceiverOptions {
   config: Config;
@@ -93,6 +101,19 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
     if (events === 'ignored') {
       metrics?.webhookEvent(integration.id, 'ignored');
       return send(res, 202, { accepted: 0, ignored: true });
+    }
+    for (const event of events) {
+      const problem =
+        Buffer.byteLength(JSON.stringify(event)) > MAX_EVENT_REF_BYTES
+          ? `its reference is larger than ${MAX_EVENT_REF_BYTES} bytes`
+          : objectWorkflowId(integration.id, event.objectKey).length > MAX_WORKFLOW_ID_LENGTH
+            ? `its object key is too long for a workflow id`
+            : undefined;
+      if (problem) {
+        metrics?.webhookEvent(integration.id, 'malformed');
+        logger.warn({ integration: integration.id, objectKey: event.objectKey.slice(0, 200), problem }, 'webhook rejected: event too large');
+        throw new HttpError(400, `malformed event: ${problem}`);
+      }
     }
     try {
       await client.connection.withDeadline(Date.now() + SIGNAL_DEADLINE_MS, () =>

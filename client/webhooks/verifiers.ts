@@ -61,7 +61,7 @@ export function verifyPort(body: Buffer, headers: IncomingHttpHeaders, secret: s
 /** Senders that can only add a static header (Humanitec): `Authorization: Bearer <token>` or `X-Port-Sync-Token`. */
 export function verifyToken(_body: Buffer, headers: IncomingHttpHeaders, secret: string): Verdict {
   const bearer = header(headers, 'authorization')?.match(/^Bearer\s+(.+)$/i)?.[1];
-  const given = header(headers, 'x-port-sync-token');
+  const given = bearer ?? header(headers, 'x-port-sync-token');
   if (!given) return { ok: false, reason: 'missing Authorization: Bearer or X-Port-Sync-Token header' };
   return safeEqual(given, secret) ? { ok: true } : { ok: false, reason: 'token does not match' };
 }
