@@ -84,6 +84,7 @@ export interface ObjectEventsInput {
   seen?: string[];
   pending?: EventRef[];
   applied?: number;
+  duplicates?: number;
 }
 
 export interface ObjectEventsStatus {

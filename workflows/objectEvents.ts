@@ -39,7 +39,7 @@ export async function objectEvents(input: ObjectEventsInput): Promise<ObjectEven
     integration: input.integration,
     objectKey: input.objectKey,
     applied: input.applied ?? 0,
-    duplicates: 0,
+    duplicates: input.duplicates ?? 0,
     pending: pending.length,
   };
 
@@ -79,6 +79,7 @@ export async function objectEvents(input: ObjectEventsInput): Promise<ObjectEven
         seen: [...seen],
         pending,
         applied: status.applied,
+        duplicates: status.duplicates,
       });
     }
   }

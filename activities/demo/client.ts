@@ -40,10 +40,15 @@ export class DemoClient {
     return bulkResultSchema.parse(body);
   }
 
-  async upsert(item: DemoItem, signal: AbortSignal) {
-    await this.http.put(`v1/catalog/${encodeURIComponent(item.kind)}/${encodeURIComponent(item.id)}`, {
-      json: { name: item.name, version: item.version },
-      signal,
-    });
+  /** Writes one item unless the catalog already holds a newer version; true when written. */
+  async upsertIfNewer(item: DemoItem, signal: AbortSignal): Promise<boolean> {
+    const body = await this.http
+      .put(`v1/catalog/${encodeURIComponent(item.kind)}/${encodeURIComponent(item.id)}`, {
+        json: { name: item.name, version: item.version },
+        searchParams: { ifNewer: 'true' },
+        signal,
+      })
+      .json();
+    return z.object({ written: z.boolean() }).parse(body).written;
   }
 }

@@ -62,15 +62,20 @@ export class DemoSim {
       return { status: 200, body: { written, unchanged: items.length - written } };
     });
 
-    this.http.route('PUT', '/v1/catalog/:kind/:id', ({ params, body, headers }) => {
+    // ?ifNewer=true: a conditional write that keeps a newer version (how event appliers drop stale events).
+    this.http.route('PUT', '/v1/catalog/:kind/:id', ({ params, body, headers, query }) => {
       const denied = auth(headers);
       if (denied) return denied;
       const { name, version } = (body ?? {}) as Partial<DemoItem>;
       if (typeof name !== 'string' || typeof version !== 'number') {
         return { status: 400, body: { error: 'bad_request', message: 'name (string) and version (number) are required' } };
       }
-      this.write({ id: params.id!, kind: params.kind!, name, version });
-      return { status: 200, body: { ok: true } };
+      const current = this.catalog.get(`${params.kind}/${params.id}`);
+      if (query.get('ifNewer') === 'true' && current && current.version > version) {
+        return { status: 200, body: { written: false, currentVersion: current.version } };
+      }
+      const written = this.write({ id: params.id!, kind: params.kind!, name, version });
+      return { status: 200, body: { written } };
     });
 
     this.http.route('GET', '/v1/catalog', ({ headers }) => auth(headers) ?? { status: 200, body: { items: [...this.catalog.values()] } });

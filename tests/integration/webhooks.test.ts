@@ -166,6 +166,28 @@ describe('duplicates and order', () => {
     assert.equal(setup.sim.catalog.get(keyOf(id))!.version, 2);
   });
 
+  test('an old delivery redelivered after the object workflow ended is dropped by version, so the object does not go back', async () => {
+    // The ended workflow forgot its delivery ids; the connector's versioned write is what protects.
+    const quick = await startReceiver({ config: { ...setup.config, events: { idleTimeout: '1s' } }, client: temporal.client, logger: testLogger, env: setup.env, host: '127.0.0.1', port: 0 });
+    try {
+      const url = `${quick.url}/webhooks/${setup.integration}`;
+      const id = uniqueId('late');
+      const v1 = itemBody(id, 1);
+      const v1Headers = signDemoDelivery(v1, setup.webhookSecret);
+      assert.equal((await post(v1, v1Headers, url)).status, 202);
+      const v2 = itemBody(id, 2);
+      assert.equal((await post(v2, signDemoDelivery(v2, setup.webhookSecret), url)).status, 202);
+      const ended = await temporal.client.workflow.getHandle(workflowIdOf(id)).result();
+      assert.equal(ended.applied, 2);
+      assert.equal((await post(v1, v1Headers, url)).status, 202);
+      await appliedOf(id, 1);
+      assert.deepEqual(setup.sim.writes.get(keyOf(id)), [1, 2]);
+      assert.equal(setup.sim.catalog.get(keyOf(id))!.version, 2);
+    } finally {
+      await quick.close();
+    }
+  });
+
   test('200 events for one object, each sent after the previous got its 202, are applied in that order', async () => {
     const id = uniqueId('ordered');
     const versions = Array.from({ length: 200 }, (_, i) => i + 1);
