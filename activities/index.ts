@@ -1,11 +1,13 @@
 // Every side effect of a sync, as Temporal activities. Workflows import only the type of this
 // object; the worker builds it from the loaded configuration.
-import { activityInfo, cancellationSignal, heartbeat, metricMeter } from '@temporalio/activity';
+import { activityInfo, cancellationSignal, heartbeat } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Config } from '../config/schema';
 import type { EventRef } from '../workflows/definitions';
 import { createConnector, findIntegration } from './connectors';
-import { syncMetrics } from './metrics';
+import { processMetrics } from './metrics';
+import { withHttpFailures } from './http/errors';
+import { lifecycle } from './lifecycle';
 
 export interface KindChunkInput {
   integration: string;
@@ -61,28 +63,30 @@ export function createActivities(config: Config, env: NodeJS.ProcessEnv = proces
       const chunk: KindChunk = resumed ?? { pages: 0, fetched: 0, written: 0, unchanged: 0, failed: 0, cursor: input.cursor };
       const deadline = Date.now() + (input.chunkMs ?? 20_000);
       let pagesThisAttempt = 0;
-      const metrics = syncMetrics(metricMeter);
+      const metrics = processMetrics();
       const tags = { integration: input.integration, kind: input.kind };
-      do {
-        const page = await connector.fetchPage(input.kind, chunk.cursor, signal);
-        const result = await connector.writeItems(input.kind, page.items, { dryRun: input.dryRun, signal });
-        chunk.pages += 1;
-        pagesThisAttempt += 1;
-        chunk.fetched += page.items.length;
-        chunk.written += result.written;
-        chunk.unchanged += result.unchanged;
-        chunk.failed += result.failed;
-        chunk.cursor = page.next;
-        heartbeat(chunk);
-        metrics.entities('written', result.written, tags);
-        metrics.entities('unchanged', result.unchanged, tags);
-        metrics.entities('failed', result.failed, tags);
-      } while (chunk.cursor && Date.now() < deadline && pagesThisAttempt < config.worker.pagesPerActivity);
-      return chunk;
+      return withHttpFailures(connector.api, async () => {
+        do {
+          const page = await connector.fetchPage(input.kind, chunk.cursor, signal);
+          const result = await connector.writeItems(input.kind, page.items, { dryRun: input.dryRun, signal });
+          chunk.pages += 1;
+          pagesThisAttempt += 1;
+          chunk.fetched += page.items.length;
+          chunk.written += result.written;
+          chunk.unchanged += result.unchanged;
+          chunk.failed += result.failed;
+          chunk.cursor = page.next;
+          heartbeat(chunk);
+          metrics?.entities('written', result.written, tags);
+          metrics?.entities('unchanged', result.unchanged, tags);
+          metrics?.entities('failed', result.failed, tags);
+        } while (chunk.cursor && Date.now() < deadline && pagesThisAttempt < config.worker.pagesPerActivity && !lifecycle.draining);
+        return chunk;
+      });
     },
 
     async recordSyncOutcome(input: { integration: string; status: 'completed' | 'failed'; dryRun: boolean }) {
-      if (input.status === 'completed' && !input.dryRun) syncMetrics(metricMeter).lastSuccess(input.integration, new Date());
+      if (input.status === 'completed' && !input.dryRun) processMetrics()?.lastSuccess(input.integration, new Date());
     },
 
     /** Applies one object's events in the order Temporal accepted them. */
@@ -90,11 +94,13 @@ export function createActivities(config: Config, env: NodeJS.ProcessEnv = proces
       const connector = connectorFor(input.integration);
       const signal = cancellationSignal();
       const done = (activityInfo().heartbeatDetails as number | undefined) ?? 0;
-      for (let i = done; i < input.events.length; i++) {
-        await connector.applyEvent(input.events[i]!, signal);
-        heartbeat(i + 1);
-      }
-      return input.events.length;
+      return withHttpFailures(connector.api, async () => {
+        for (let i = done; i < input.events.length; i++) {
+          await connector.applyEvent(input.events[i]!, signal);
+          heartbeat(i + 1);
+        }
+        return input.events.length;
+      });
     },
   };
 }

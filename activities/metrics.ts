@@ -39,3 +39,18 @@ export function syncMetrics(meter: MetricMeter): SyncMetrics {
   cache.set(meter, metrics);
   return metrics;
 }
+
+let processMeter: SyncMetrics | undefined;
+
+/**
+ * Installs the worker process's meter (the Temporal runtime's). Activities record on it rather than on
+ * the activity-context meter, whose instruments would keep the tags of the activity that made them.
+ */
+export function useProcessMeter(meter: MetricMeter): void {
+  processMeter = syncMetrics(meter);
+}
+
+/** The process's metrics; undefined where no worker runs (CLI commands, unit tests). */
+export function processMetrics(): SyncMetrics | undefined {
+  return processMeter;
+}

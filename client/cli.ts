@@ -6,7 +6,8 @@ import { ConfigError } from '../config/errors';
 import type { LoadedConfig } from '../config/load';
 import { hasExternalTemporal, temporalTarget } from '../config/temporal';
 import { hasConnector } from '../activities/connectors';
-import { redactSecrets } from '../worker/logger';
+import { redactSecrets, registerSecretsFromEnv } from '../worker/logger';
+import { secretEnvNames } from '../config/secrets';
 import { flushTracing } from '../worker/telemetry';
 import { connectClient, loadCliConfig, prepareProcess } from './connect';
 import { runDev } from './dev';
@@ -24,7 +25,12 @@ const program = new Command('port-sync')
   .showHelpAfterError()
   .exitOverride();
 
-const config = (): LoadedConfig => loadCliConfig(program.opts<{ config?: string }>().config);
+/** Loads the config and registers the secrets it names, so no command can print them. */
+const config = (): LoadedConfig => {
+  const loaded = loadCliConfig(program.opts<{ config?: string }>().config);
+  registerSecretsFromEnv(process.env, secretEnvNames(loaded.config));
+  return loaded;
+};
 
 function requireIntegrations(loaded: LoadedConfig): LoadedConfig {
   if (loaded.config.integrations.length === 0) {

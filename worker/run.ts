@@ -2,10 +2,12 @@
 // and one activity-only task queue per vendor API. An API's queue carries its rate limit as
 // maxTaskQueueActivitiesPerSecond, which the Temporal server enforces for all replicas together.
 import { fileURLToPath } from 'node:url';
-import { bundleWorkflowCode, Worker, type NativeConnection, type WorkflowBundle } from '@temporalio/worker';
+import { bundleWorkflowCode, Runtime, Worker, type NativeConnection, type WorkflowBundle } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { apiTaskQueue, createActivities } from '../activities';
 import { createConnector, hasConnector } from '../activities/connectors';
+import { lifecycle } from '../activities/lifecycle';
+import { useProcessMeter } from '../activities/metrics';
 import type { Config } from '../config/schema';
 import { WORKFLOW_INTERCEPTOR_MODULES, workerTelemetryOptions } from './telemetry';
 
@@ -46,6 +48,8 @@ export async function startWorkers(
   deps: { connection: NativeConnection; namespace: string; logger: Logger; env?: NodeJS.ProcessEnv },
 ): Promise<RunningWorkers> {
   const env = deps.env ?? process.env;
+  useProcessMeter(Runtime.instance().metricMeter);
+  lifecycle.draining = false;
   const activities = createActivities(config, env);
   const telemetry = workerTelemetryOptions();
   const common = {
@@ -85,6 +89,7 @@ export async function startWorkers(
     taskQueues,
     done,
     shutdown: () => {
+      lifecycle.draining = true;
       for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
     },
     isRunning: () => workers.every((w) => w.getState() === 'RUNNING'),

@@ -1,7 +1,7 @@
 // Runs the real `port-sync` command (bin/port-sync.js) as a child process, as an operator would:
 // a config file on disk, secrets in the environment, JSON log lines on stdout.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,14 +22,18 @@ export interface PortSyncProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** Resolves with the first log line (already written or still to come) matching `match`. */
   waitForLog(match: (line: LogLine) => boolean, timeoutMs?: number, what?: string): Promise<LogLine>;
+  /** Sends SIGTERM and waits for the exit; fails if the process is still running after `timeoutMs`. */
+  terminate(timeoutMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** SIGKILL if still running (test clean-up). */
   kill(): void;
 }
 
 const running = new Set<ChildProcess>();
+const configDirs: string[] = [];
 // A failed test must not leave workers polling the shared dev server.
 process.once('exit', () => {
   for (const child of running) child.kill('SIGKILL');
+  for (const dir of configDirs) rmSync(dir, { recursive: true, force: true });
 });
 
 /** Spawns `node bin/port-sync.js <args>` from the repository root. */
@@ -73,6 +77,18 @@ export function spawnPortSync(args: string[], env: NodeJS.ProcessEnv): PortSyncP
     stdout: () => out,
     stderr: () => err,
     exited,
+    terminate: async (timeoutMs = 15_000) => {
+      child.kill('SIGTERM');
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`still running ${timeoutMs} ms after SIGTERM: ${args.join(' ')}`)), timeoutMs);
+      });
+      try {
+        return await Promise.race([exited, timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
     kill: () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     },
@@ -98,7 +114,9 @@ export function spawnPortSync(args: string[], env: NodeJS.ProcessEnv): PortSyncP
 
 /** Writes a config as port-sync.yaml in a fresh temporary folder (JSON is valid YAML) and returns its path. */
 export function writeConfigFile(config: ConfigInput): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'port-sync-config-')), 'port-sync.yaml');
+  const dir = mkdtempSync(join(tmpdir(), 'port-sync-config-'));
+  configDirs.push(dir);
+  const file = join(dir, 'port-sync.yaml');
   writeFileSync(file, JSON.stringify(config, null, 2));
   return file;
 }

@@ -1,0 +1,47 @@
+// How an HTTP failure ends an activity attempt: 4xx other than 408/429 will not get better by trying
+// again, so they fail the activity for good (invariant 7); everything else is retried by Temporal, no
+// sooner than the API's Retry-After. Messages name the API, method, path and the API's own message.
+import { ApplicationFailure } from '@temporalio/common';
+import { HTTPError } from 'ky';
+
+const RETRYABLE_4XX = new Set([408, 429]);
+
+async function apiMessage(response: Response): Promise<string> {
+  const text = (await response.text().catch(() => '')).slice(0, 500);
+  try {
+    const json = JSON.parse(text) as { message?: unknown; error?: unknown };
+    return String(json.message ?? json.error ?? text);
+  } catch {
+    return text || response.statusText;
+  }
+}
+
+/** Seconds or an HTTP date, as RFC 9110 allows; undefined when absent or unreadable. */
+export function retryAfterMs(value: string | null, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+export async function toActivityFailure(err: unknown, api: string): Promise<unknown> {
+  if (!(err instanceof HTTPError)) return err;
+  const { status } = err.response;
+  const where = `${api} API: ${err.request.method} ${new URL(err.request.url).pathname}`;
+  const message = `${where} answered ${status}: ${await apiMessage(err.response)}`;
+  if (status >= 400 && status < 500 && !RETRYABLE_4XX.has(status)) {
+    return ApplicationFailure.create({ message, type: `HttpStatus${status}`, nonRetryable: true });
+  }
+  const delay = retryAfterMs(err.response.headers.get('retry-after'));
+  return ApplicationFailure.create({ message, type: `HttpStatus${status}`, ...(delay !== undefined ? { nextRetryDelay: delay } : {}) });
+}
+
+/** Runs an activity body so that HTTP failures end the attempt as described above. */
+export async function withHttpFailures<T>(api: string, body: () => Promise<T>): Promise<T> {
+  try {
+    return await body();
+  } catch (err) {
+    throw await toActivityFailure(err, api);
+  }
+}
