@@ -25,8 +25,8 @@ if (values.json) {
 } else {
   const fmt = (n: number | undefined, digits = 1) => (n === undefined || Number.isNaN(n) ? '-' : n.toFixed(digits));
   const table = [
-    ['work', 's', 'requests', 'req/s', 'p50 ms', 'p99 ms', 'applied p99 ms', 'lost', 'rss MB', 'server rss MB', 'vs floor', 'vs seed'],
-    ...rows.map((r) => [r.work, String(r.seconds), String(r.requests), fmt(r.perSecond), fmt(r.p50ms), fmt(r.p99ms), fmt(r.appliedP99ms), String(r.lost ?? '-'), fmt(r.peakRssMb, 0), fmt(r.serverPeakRssMb, 0), r.vsFloor ?? '-', r.vsSeed ?? '-']),
+    ['work', 's', 'requests', 'req/s', 'p50 ms', 'p99 ms', 'applied p99 ms', 'lost', 'bench rss MB', 'worker rss MB', 'server rss MB', 'vs floor', 'vs seed'],
+    ...rows.map((r) => [r.work, String(r.seconds), String(r.requests), fmt(r.perSecond), fmt(r.p50ms), fmt(r.p99ms), fmt(r.appliedP99ms), String(r.lost ?? '-'), fmt(r.peakRssMb, 0), fmt(r.workerPeakRssMb, 0), fmt(r.serverPeakRssMb, 0), r.vsFloor ?? '-', r.vsSeed ?? '-']),
   ];
   const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
   for (const row of table) console.log(row.map((c, i) => c.padEnd(widths[i]!)).join(' | '));

@@ -3,13 +3,15 @@
 //   2. the receiver: 50 concurrent senders POST signed deliveries for 30 s over 1,000 objects;
 //      events/s accepted, p50/p99 time to 202, p99 receipt -> applied, and every accepted event applied.
 // Everything runs on this machine (2 cores): the dev server, the worker, the receiver and the senders.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureTemporalBinary, startDevServer } from '../client/devServer';
 import { startReceiver } from '../client/webhooks/receiver';
 import { signDemoDelivery } from '../sim/demo/emitter';
+import type { ConfigInput } from '../config/schema';
 import { freePort } from '../tests/helpers/ports';
+import { spawnPortSync, writeConfigFile } from '../tests/helpers/process';
 import { eventSignal, objectWorkflowId } from '../workflows/definitions';
 
 export interface IntakeOptions {
@@ -27,7 +29,9 @@ export interface BenchRow {
   p99ms?: number;
   appliedP99ms?: number;
   lost?: number;
+  /** The bench process: senders and the receiver. */
   peakRssMb: number;
+  workerPeakRssMb?: number;
   serverPeakRssMb?: number;
   vsFloor?: string;
   vsSeed?: string;
@@ -61,13 +65,19 @@ async function load(opts: IntakeOptions, once: (object: number) => Promise<boole
 }
 
 export async function benchWebhookIntake(opts: IntakeOptions): Promise<BenchRow[]> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'port-sync-bench-'));
+  // SQLite on tmpfs when there is one: this VM's disk fsync latency varies 5x between runs and would
+  // drown what is measured here (port-sync's own overhead). Say so in the output.
+  const dataDir = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'port-sync-bench-'));
   const server = await startDevServer({ binary: await ensureTemporalBinary(), dataDir, port: await freePort(), uiPort: 0 });
   process.env.TEMPORAL_ADDRESS = server.address;
-  const { connectTemporal, demoSetup, startTestWorkers, testLogger } = await import('../tests/helpers/temporal');
+  const { connectTemporal, demoSetup, eventually, testLogger } = await import('../tests/helpers/temporal');
   const temporal = await connectTemporal();
   const setup = await demoSetup({ items: 0, overrides: { events: { idleTimeout: '2m' } } });
-  const workers = await startTestWorkers(temporal, setup);
+  // The worker runs as its own process, as in production: the receiver's event loop is not shared.
+  const healthPort = await freePort();
+  const configFile = writeConfigFile({ ...setup.config, worker: { ...setup.config.worker, healthPort, metricsPort: await freePort() } } as ConfigInput);
+  const worker = spawnPortSync(['--config', configFile, 'worker'], { ...setup.env, LOG_LEVEL: 'warn' });
+  await eventually(async () => (await fetch(`http://127.0.0.1:${healthPort}/readyz`)).status === 200, 60_000, 'worker ready');
   const rows: BenchRow[] = [];
   try {
     // 1. Ceiling: what the dev server accepts from bare signal-with-start calls.
@@ -141,14 +151,14 @@ export async function benchWebhookIntake(opts: IntakeOptions): Promise<BenchRow[
       appliedP99ms: pct(appliedLatency, 99),
       lost: lost + intake.failures,
       peakRssMb: peakRss(),
+      workerPeakRssMb: peakRss(worker.child.pid),
       serverPeakRssMb: peakRss(server.process.pid),
       vsFloor: `${(rate / ceilingRate).toFixed(2)} of ceiling (target >= 0.70)`,
       vsSeed: 'seed scripts have no webhooks: changes wait for the next cron (up to 1 week)',
     });
     await receiver.close();
   } finally {
-    workers.shutdown();
-    await workers.done.catch(() => undefined);
+    await worker.terminate(30_000).catch(() => worker.kill());
     await setup.sim.stop();
     await temporal.close();
     await server.stop();

@@ -9,19 +9,23 @@ import { createConnector, hasConnector } from '../activities/connectors';
 import { lifecycle } from '../activities/lifecycle';
 import { useProcessMeter } from '../activities/metrics';
 import type { Config } from '../config/schema';
-import { WORKFLOW_INTERCEPTOR_MODULES, workerTelemetryOptions } from './telemetry';
+import { tracingEnabled, workerTelemetryOptions, workflowInterceptorModules } from './telemetry';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
-let bundle: Promise<WorkflowBundle> | undefined;
+const bundles = new Map<boolean, Promise<WorkflowBundle>>();
 
 /** The workflow bundle, built once per process (the bundler also refuses non-deterministic imports). */
-export function workflowBundle(): Promise<WorkflowBundle> {
-  bundle ??= bundleWorkflowCode({
-    workflowsPath: WORKFLOWS_PATH,
-    workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
-    logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} },
-  });
+export function workflowBundle(withTracing = tracingEnabled()): Promise<WorkflowBundle> {
+  let bundle = bundles.get(withTracing);
+  if (!bundle) {
+    bundle = bundleWorkflowCode({
+      workflowsPath: WORKFLOWS_PATH,
+      workflowInterceptorModules: workflowInterceptorModules(withTracing),
+      logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} },
+    });
+    bundles.set(withTracing, bundle);
+  }
   return bundle;
 }
 

@@ -18,9 +18,12 @@ test('there are histories of every workflow type to replay', () => {
   }
 });
 
-for (const file of files) {
-  test(`replays ${file}`, async () => {
-    const { workflowId, history } = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { workflowId: string; history: unknown };
-    await Worker.runReplayHistory({ workflowBundle: await workflowBundle(), sinks: workerTelemetryOptions().sinks }, history, workflowId);
-  });
+// Tracing interceptors are bundled only when spans are exported; histories must replay either way.
+for (const withTracing of [false, true]) {
+  for (const file of files) {
+    test(`replays ${file}${withTracing ? ' with tracing interceptors' : ''}`, async () => {
+      const { workflowId, history } = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { workflowId: string; history: unknown };
+      await Worker.runReplayHistory({ workflowBundle: await workflowBundle(withTracing), sinks: workerTelemetryOptions().sinks }, history, workflowId);
+    });
+  }
 }
