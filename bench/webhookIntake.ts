@@ -65,6 +65,23 @@ async function load(opts: IntakeOptions, once: (object: number) => Promise<boole
   return { latencies: latencies.sort((a, b) => a - b), failures };
 }
 
+/** Open loop: starts `rate` calls per second for `seconds`, whatever the latency (how real senders behave). */
+async function paced(seconds: number, rate: number, objects: number, once: (object: number) => Promise<boolean>) {
+  const latencies: number[] = [];
+  let failures = 0;
+  const calls: Promise<void>[] = [];
+  const start = performance.now();
+  for (let i = 0; i < seconds * rate; i++) {
+    const due = start + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const t = performance.now();
+    calls.push(once(i % objects).then((ok) => void (ok ? latencies.push(performance.now() - t) : (failures += 1))));
+  }
+  await Promise.all(calls);
+  return { latencies: latencies.sort((a, b) => a - b), failures };
+}
+
 export async function benchWebhookIntake(opts: IntakeOptions): Promise<BenchRow[]> {
   // SQLite on tmpfs when there is one: this VM's disk fsync latency varies 5x between runs and would
   // drown what is measured here (port-sync's own overhead). Say so in the output.
@@ -156,6 +173,21 @@ export async function benchWebhookIntake(opts: IntakeOptions): Promise<BenchRow[
       serverPeakRssMb: peakRss(server.process.pid),
       vsFloor: `${(intakeRate / ceilingRate).toFixed(2)} of ceiling (target >= 0.70)`,
       vsSeed: seed,
+    });
+
+    // 2b. The same receiver at half the ceiling, open loop: latency when the server is not saturated.
+    const halfRate = Math.max(1, Math.round(ceilingRate / 2));
+    const calm = await paced(Math.min(opts.seconds, 15), halfRate, opts.objects, send);
+    rows.push({
+      work: `receiver intake only, open loop at ${halfRate}/s (half the ceiling)`,
+      seconds: Math.min(opts.seconds, 15),
+      requests: calm.latencies.length + calm.failures,
+      perSecond: calm.latencies.length / Math.min(opts.seconds, 15),
+      p50ms: pct(calm.latencies, 50),
+      p99ms: pct(calm.latencies, 99),
+      lost: calm.failures,
+      peakRssMb: peakRss(),
+      serverPeakRssMb: peakRss(server.process.pid),
     });
 
     // 3. The worker starts and applies the backlog.
