@@ -34,10 +34,11 @@ export const testLogger = createLogger({
   }),
 });
 
-export async function connectTemporal(): Promise<TestTemporal> {
-  if (!process.env.TEMPORAL_ADDRESS) throw new Error('TEMPORAL_ADDRESS is not set: run integration tests through `npm test`');
+/** Connects to the run's server, or to `address` (a test's own server). */
+export async function connectTemporal(address = process.env.TEMPORAL_ADDRESS): Promise<TestTemporal> {
+  if (!address) throw new Error('TEMPORAL_ADDRESS is not set: run integration tests through `npm test`');
   installRuntime(testLogger);
-  const target = temporalTarget();
+  const target = temporalTarget({ ...process.env, TEMPORAL_ADDRESS: address });
   const client = await connectClient(target);
   const connection = await NativeConnection.connect(target.connectionOptions);
   return {

@@ -12,6 +12,7 @@ import { stringify } from 'yaml';
 import type { RunningWorkers } from '../../worker/run';
 import { scheduleId, syncWorkflowId, type SyncReport } from '../../workflows/definitions';
 import { connectTemporal, demoSetup, startTestWorkers, type DemoSetup, type TestTemporal } from '../helpers/temporal';
+import { BAD_CONFIG_YAML } from '../helpers/configs';
 
 const root = resolve(import.meta.dirname, '../..');
 const BIN = join(root, 'bin/port-sync.js');
@@ -64,19 +65,6 @@ function assertNoProgress(output: string) {
   assert.ok(!output.includes('\r') && !output.includes('\u001b'), `no progress output in a pipe:\n${JSON.stringify(output)}`);
 }
 
-const BAD_CONFIG = `
-integrations:
-  - id: jira
-    type: jira
-    options: {}
-  - id: demo
-    type: demo
-    schedule: { cron: "every tuesday" }
-    options: { apiUrl: "http://127.0.0.1:4010", apiKeyEnv: "sk-123 456" }
-  - id: humanitec
-    type: humanitec
-    options: {}
-`;
 
 const GOOD_CONFIG = `
 integrations:
@@ -114,7 +102,7 @@ test('an unknown command or option is a usage error: exit 2', async () => {
 
 test('config check: a bad file exits 2 naming the file and the path of each mistake', async () => {
   const file = join(dir, 'bad.yaml');
-  writeFileSync(file, BAD_CONFIG);
+  writeFileSync(file, BAD_CONFIG_YAML);
   const r = await cli(['config', 'check', '--config', file]);
   assert.equal(r.code, 2);
   assert.equal(r.stdout, '');

@@ -8,17 +8,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { NativeConnection } from '@temporalio/worker';
-import { connectClient } from '../../client/connect';
 import { ensureTemporalBinary, startDevServer, type DevServer } from '../../client/devServer';
 import { startReceiver, type Receiver } from '../../client/webhooks/receiver';
-import { temporalTarget } from '../../config/temporal';
 import { signDemoDelivery } from '../../sim/demo/emitter';
-import { installRuntime } from '../../worker/telemetry';
 import type { RunningWorkers } from '../../worker/run';
 import { eventsStatusQuery, objectWorkflowId, type ObjectEventsStatus } from '../../workflows/definitions';
 import { freePort } from '../helpers/ports';
-import { demoSetup, eventually, startTestWorkers, testLogger, uniqueId, type DemoSetup, type TestTemporal } from '../helpers/temporal';
+import { connectTemporal, demoSetup, eventually, startTestWorkers, testLogger, uniqueId, type DemoSetup, type TestTemporal } from '../helpers/temporal';
 
 let binary: string;
 let dataDir: string;
@@ -33,23 +29,12 @@ let route: string;
 const startServer = () => startDevServer({ binary, dataDir, port, uiPort: 0 });
 
 before(async () => {
-  installRuntime(testLogger);
   binary = await ensureTemporalBinary();
   dataDir = mkdtempSync(join(tmpdir(), 'port-sync-outage-'));
   port = await freePort();
   server = await startServer();
-  const target = temporalTarget({ ...process.env, TEMPORAL_ADDRESS: server.address });
-  const client = await connectClient(target);
-  const connection = await NativeConnection.connect(target.connectionOptions);
-  temporal = {
-    target,
-    client,
-    connection,
-    close: async () => {
-      await client.connection.close();
-      await connection.close();
-    },
-  };
+  temporal = await connectTemporal(server.address);
+  const { client } = temporal;
   setup = await demoSetup({ items: 0 });
   workers = await startTestWorkers(temporal, setup);
   receiver = await startReceiver({ config: setup.config, client, logger: testLogger, env: setup.env, host: '127.0.0.1', port: 0 });

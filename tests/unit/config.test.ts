@@ -8,26 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, configPath, loadConfig, parseConfigText } from '../../config/load';
 import { DEFAULT_GITHUB_API_URL, DEFAULT_HUMANITEC_API_URL, DEFAULT_INCIDENT_IO_API_URL, DEFAULT_PORT_API_URL, type Config } from '../../config/schema';
+import { BAD_CONFIG_YAML, INLINED_SECRET } from '../helpers/configs';
 
 const dir = mkdtempSync(join(tmpdir(), 'port-sync-config-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-const INLINED_SECRET = 'sk-123 456';
-
-/** Four different mistakes, one per kind: an unknown type, a bad cron, an inlined secret, a missing option. */
-const BAD_FILE = `
-integrations:
-  - id: jira
-    type: jira
-    options: {}
-  - id: demo
-    type: demo
-    schedule: { cron: "every tuesday" }
-    options: { apiUrl: "http://127.0.0.1:4010", apiKeyEnv: "${INLINED_SECRET}" }
-  - id: humanitec
-    type: humanitec
-    options: {}
-`;
 
 const SEED_ENV = {
   PORT_CLIENT_ID: 'port-id',
@@ -65,7 +50,7 @@ const byId = (config: Config, id: string) => {
 };
 
 test('a file with several mistakes is refused with each one named by its path, and nothing else', () => {
-  const err = configError(() => parseConfigText(BAD_FILE, 'bad.yaml', {}));
+  const err = configError(() => parseConfigText(BAD_CONFIG_YAML, 'bad.yaml', {}));
   assert.equal(err.source, 'bad.yaml');
   assert.match(problemAt(err, 'integrations.0.type'), /expected one of "demo", "humanitec", "incidentio", "github"/);
   assert.match(problemAt(err, 'integrations.1.schedule.cron'), /cron expression/);
@@ -78,7 +63,7 @@ test('a file with several mistakes is refused with each one named by its path, a
 
 test('loadConfig names the file in its error, and a file that cannot be read', () => {
   const file = join(dir, 'bad.yaml');
-  writeFileSync(file, BAD_FILE);
+  writeFileSync(file, BAD_CONFIG_YAML);
   const err = configError(() => loadConfig({ path: file, env: {} }));
   assert.equal(err.source, file);
   assert.match(err.message, new RegExp(`^invalid configuration in ${file}: `));
