@@ -229,6 +229,27 @@ export async function benchWebhookIntake(opts: IntakeOptions): Promise<BenchRow[
       vsFloor: `${(fullRate / ceilingRate).toFixed(2)} of ceiling`,
       vsSeed: seed,
     });
+
+    // 5. Together at a sustainable rate (half of what the worker applied): receipt -> applied in normal operation.
+    const applyRate = Math.max(1, Math.round(rows.at(-2)!.perSecond / 2));
+    appliedLatency = [];
+    const steady = await paced(Math.min(opts.seconds, 15), applyRate, opts.objects, send);
+    await drain(120_000);
+    appliedLatency.sort((a, b) => a - b);
+    rows.push({
+      work: `receiver + worker, open loop at ${applyRate}/s (half the apply rate)`,
+      seconds: Math.min(opts.seconds, 15),
+      requests: steady.latencies.length + steady.failures,
+      perSecond: steady.latencies.length / Math.min(opts.seconds, 15),
+      p50ms: pct(steady.latencies, 50),
+      p99ms: pct(steady.latencies, 99),
+      appliedP99ms: pct(appliedLatency, 99),
+      lost: backlog() + steady.failures,
+      peakRssMb: peakRss(),
+      workerPeakRssMb: peakRss(worker.child.pid),
+      serverPeakRssMb: peakRss(server.process.pid),
+      vsSeed: seed,
+    });
     await receiver.close();
   } finally {
     await stopWorker();

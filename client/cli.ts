@@ -1,21 +1,15 @@
 // The `port-sync` command line. Exit codes: 0 ok; 1 the operation failed (a sync failed, Temporal
 // unreachable); 2 invalid usage or configuration. Errors are one line on stderr; --json prints
 // machine-readable results on stdout where a person would otherwise read a table.
+//
+// Command modules load on use: `--help` and `config check` do not pay for the Temporal SDK.
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/errors';
-import type { LoadedConfig } from '../config/load';
-import { hasExternalTemporal, temporalTarget } from '../config/temporal';
+import { configPath, loadConfig, type LoadedConfig } from '../config/load';
 import { hasConnector } from '../activities/connectors';
 import { redactSecrets, registerSecretsFromEnv } from '../worker/logger';
 import { secretEnvNames } from '../config/secrets';
-import { flushTracing } from '../worker/telemetry';
-import { connectClient, loadCliConfig, prepareProcess } from './connect';
-import { runDev } from './dev';
-import { follow, formatTable, progressLine, reportTable, startOrAttach } from './runSync';
-import { applySchedules } from './schedules';
-import { startReceiverService, startWorkerService, stopOnSignal } from './services';
-import { integrationStatus } from './status';
-import { runSim } from './sim';
+import { formatTable } from './table';
 
 export class UsageError extends Error {}
 
@@ -27,7 +21,7 @@ const program = new Command('port-sync')
 
 /** Loads the config and registers the secrets it names, so no command can print them. */
 const config = (): LoadedConfig => {
-  const loaded = loadCliConfig(program.opts<{ config?: string }>().config);
+  const loaded = loadConfig({ path: configPath(program.opts<{ config?: string }>().config) });
   registerSecretsFromEnv(process.env, secretEnvNames(loaded.config));
   return loaded;
 };
@@ -43,6 +37,7 @@ function requireIntegrations(loaded: LoadedConfig): LoadedConfig {
 
 /** The client of the commands that talk to Temporal; when it is unreachable, the error says where it looked. */
 async function connectTemporal() {
+  const [{ temporalTarget }, { connectClient }] = await Promise.all([import('../config/temporal'), import('./connect')]);
   const target = temporalTarget();
   try {
     return await connectClient(target);
@@ -65,6 +60,7 @@ program
   .option('--metrics-port <port>', 'Prometheus metrics port', toPort, 9464)
   .option('--demo-items <n>', 'items per kind in the demo organisation', toInt, 250)
   .action(async (opts: { dataDir: string; port: number; uiPort: number; webhooksPort: number; metricsPort: number; demoItems: number }) => {
+    const { runDev } = await import('./dev');
     await runDev(config(), opts);
   });
 
@@ -73,6 +69,11 @@ program
   .description('run the Temporal worker: sync workflows and the activities of every configured integration')
   .action(async () => {
     const loaded = requireIntegrations(config());
+    const [{ hasExternalTemporal, temporalTarget }, { prepareProcess }, { startWorkerService, stopOnSignal }] = await Promise.all([
+      import('../config/temporal'),
+      import('./connect'),
+      import('./services'),
+    ]);
     const logger = prepareProcess(loaded, { name: 'port-sync-worker', metricsBind: `0.0.0.0:${loaded.config.worker.metricsPort}` });
     const service = await startWorkerService(loaded.config, temporalTarget(), logger, { checkAttributes: hasExternalTemporal() });
     logger.info({ health: service.url, metricsPort: loaded.config.worker.metricsPort }, 'worker ready');
@@ -85,6 +86,11 @@ program
   .option('--port <port>', 'listen port (default: webhooks.port from config, 8080)', toPort)
   .action(async (opts: { port?: number }) => {
     const loaded = requireIntegrations(config());
+    const [{ temporalTarget }, { prepareProcess }, { startReceiverService, stopOnSignal }] = await Promise.all([
+      import('../config/temporal'),
+      import('./connect'),
+      import('./services'),
+    ]);
     const logger = prepareProcess(loaded, { name: 'port-sync-webhooks', metricsBind: `0.0.0.0:${loaded.config.worker.metricsPort + 1}` });
     const service = await startReceiverService(loaded.config, temporalTarget(), logger, { port: opts.port });
     await stopOnSignal([service], logger);
@@ -96,6 +102,7 @@ program
   .option('--port <port>', 'demo API port', toPort, 4010)
   .option('--items <n>', 'items per kind', toInt, 250)
   .action(async (opts: { port: number; items: number }) => {
+    const { runSim } = await import('./sim');
     await runSim(opts);
   });
 
@@ -108,6 +115,7 @@ schedules
     const loaded = config();
     const client = await connectTemporal();
     try {
+      const { applySchedules } = await import('./schedules');
       const results = await applySchedules(client, loaded.config);
       print(!!opts.json, results, () =>
         formatTable([['INTEGRATION', 'SCHEDULE', 'CHANGE', 'CRON'], ...results.map((r) => [r.integration, r.scheduleId, r.change, r.cron ?? ''])]),
@@ -133,6 +141,7 @@ program
     const kinds = opts.kinds?.split(',').map((k) => k.trim()).filter(Boolean);
     const client = await connectTemporal();
     try {
+      const { follow, progressLine, reportTable, startOrAttach } = await import('./runSync');
       const { handle, started } = await startOrAttach(client, loaded.config, { integration, kinds, dryRun: opts.dryRun, trigger: 'cli' });
       const note = `${started ? 'started' : 'attached to the running'} ${handle.workflowId}`;
       if (!opts.wait) return print(!!opts.json, { workflowId: handle.workflowId, started }, () => note);
@@ -155,6 +164,7 @@ program
     const loaded = config();
     const client = await connectTemporal();
     try {
+      const [{ integrationStatus }, { progressLine }] = await Promise.all([import('./status'), import('./runSync')]);
       const statuses = await integrationStatus(client, loaded.config, only);
       print(!!opts.json, statuses, () =>
         formatTable([
@@ -212,7 +222,8 @@ export async function main(argv: string[]): Promise<number> {
     return reportError(err);
   } finally {
     // Spans of short commands (run, schedules apply) must leave before the process does.
-    await flushTracing();
+    // Only a process that set up tracing has spans to flush.
+    if (process.env.OTEL_EXPORTER_OTLP_ENDPOINT) await (await import('../worker/telemetry')).flushTracing();
   }
 }
 

@@ -1,16 +1,12 @@
-// Process start-up shared by every command: config, redacting logger, Temporal runtime and connections.
+// Process start-up shared by the long-running commands: redacting logger, Temporal runtime, connections.
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { Logger } from 'pino';
-import { configPath, loadConfig, type LoadedConfig } from '../config/load';
+import type { LoadedConfig } from '../config/load';
 import { secretEnvNames } from '../config/secrets';
 import type { TemporalTarget } from '../config/temporal';
 import { createLogger, registerSecretsFromEnv } from '../worker/logger';
 import { clientInterceptors, installRuntime } from '../worker/telemetry';
-
-export function loadCliConfig(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
-  return loadConfig({ path: configPath(flag, env), env });
-}
 
 /** Registers every secret the config names, then gives the process its logger and Temporal runtime. */
 export function prepareProcess(loaded: LoadedConfig, opts: { name: string; metricsBind?: string; env?: NodeJS.ProcessEnv }): Logger {

@@ -4,6 +4,7 @@ import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle 
 import type { Config } from '../config/schema';
 import { INTEGRATION_ATTR, TRIGGER_ATTR, progressQuery, syncWorkflowId, type SyncInput, type SyncReport } from '../workflows/definitions';
 import type { syncIntegration } from '../workflows/syncIntegration';
+import { formatTable } from './table';
 
 export interface StartedSync {
   handle: WorkflowHandle<typeof syncIntegration>;
@@ -61,9 +62,4 @@ export function reportTable(report: SyncReport): string {
   for (const k of report.kinds) rows.push([k.kind, k.status, ...[k.pages, k.fetched, k.written, k.unchanged, k.failed].map(String)]);
   const header = `${report.integration}: ${report.status}${report.reason ? ` (${report.reason})` : ''}${report.dryRun ? ' [dry run]' : ''}, ${report.runs} run(s), trigger ${report.trigger}`;
   return [header, formatTable(rows)].join('\n');
-}
-
-export function formatTable(rows: string[][]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
 }
