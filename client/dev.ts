@@ -2,7 +2,9 @@
 // under the data folder, Web UI), the worker, the webhook receiver and the schedules; without real
 // credentials also the simulators with a demo organisation, so syncs run in the Web UI within a minute.
 import { randomBytes } from 'node:crypto';
-import { resolve } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { stringify } from 'yaml';
 import type { LoadedConfig } from '../config/load';
 import { configSchema, type Config } from '../config/schema';
 import { hasExternalTemporal, temporalTarget, type TemporalTarget } from '../config/temporal';
@@ -84,7 +86,15 @@ export async function runDev(loaded: LoadedConfig, opts: DevOptions): Promise<vo
 
   const demo = loaded.config.integrations.length === 0 ? await startDemo(loaded.config, opts.demoItems) : undefined;
   const config = demo?.config ?? loaded.config;
-  if (demo) say('no credentials configured: running the demo organisation on the simulators');
+  if (demo) {
+    // Other terminals can use the demo too: `port-sync --config <file> status|run demo`.
+    const file = join(resolve(opts.dataDir), 'demo.port-sync.yaml');
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, `# written by port-sync dev for other commands; secrets stay in the dev process\n${stringify(config)}`);
+    say('no credentials configured: running the demo organisation on the simulators');
+    const address = external || target.address === '127.0.0.1:7233' ? '' : `TEMPORAL_ADDRESS=${target.address} `;
+    say(`from another terminal: ${address}npx port-sync --config ${relative(process.cwd(), file)} status`);
+  }
 
   const services: Service[] = [];
   try {

@@ -3,7 +3,7 @@
 // run; Ctrl-C stops everything with exit 0; a restart on the same data folder keeps the history.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -71,6 +71,19 @@ test('port-sync dev runs the demo end to end, stops on Ctrl-C and keeps history 
     }, 30_000, 'a webhook event workflow');
     const accepted = await fetch(`http://127.0.0.1:${ports.webhooks}/readyz`);
     assert.equal(accepted.status, 200);
+    // Another terminal sees the demo through the config file dev wrote, with the address it printed.
+    const hint = /from another terminal: TEMPORAL_ADDRESS=(\S+) npx port-sync --config (\S+) status/.exec(first.stderr());
+    assert.ok(hint, first.stderr());
+    const status = spawnSync(process.execPath, [join(root, 'bin/port-sync.js'), '--config', hint[2]!, 'status', '--json'], {
+      cwd: work,
+      env: { ...bareEnv(), TEMPORAL_ADDRESS: hint[1] },
+      encoding: 'utf8',
+    });
+    assert.equal(status.status, 0, status.stderr);
+    const [demo] = JSON.parse(status.stdout) as { integration: string; schedule: { exists: boolean }; sync: { status: string } }[];
+    assert.equal(demo!.integration, 'demo');
+    assert.equal(demo!.schedule.exists, true);
+    assert.equal(demo!.sync.status, 'COMPLETED');
   } finally {
     await connection.close();
   }
