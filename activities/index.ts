@@ -1,12 +1,13 @@
 // Every side effect of a sync, as Temporal activities. Workflows import only the type of this
 // object; the worker builds it from the loaded configuration.
-import { activityInfo, cancellationSignal, heartbeat } from '@temporalio/activity';
+import { activityInfo, cancellationSignal, heartbeat, log } from '@temporalio/activity';
+import { ZodError } from 'zod';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Config } from '../config/schema';
 import type { EventRef } from '../workflows/definitions';
 import { createConnector, findIntegration } from './connectors';
 import { processMetrics } from './metrics';
-import { withHttpFailures } from './http/errors';
+import { toActivityFailure, withHttpFailures } from './http/errors';
 import { lifecycle } from './lifecycle';
 
 export interface KindChunkInput {
@@ -14,9 +15,10 @@ export interface KindChunkInput {
   kind: string;
   cursor?: string;
   dryRun: boolean;
-  /** Return after this long (or worker.pagesPerActivity pages) so progress lands in history. */
-  chunkMs?: number;
 }
+
+/** A paging activity returns after this long (or worker.pagesPerActivity pages) so progress lands in history. */
+const CHUNK_MS = 20_000;
 
 export interface KindChunk {
   pages: number;
@@ -61,7 +63,7 @@ export function createActivities(config: Config, env: NodeJS.ProcessEnv = proces
       const signal = cancellationSignal();
       const resumed = activityInfo().heartbeatDetails as KindChunk | undefined;
       const chunk: KindChunk = resumed ?? { pages: 0, fetched: 0, written: 0, unchanged: 0, failed: 0, cursor: input.cursor };
-      const deadline = Date.now() + (input.chunkMs ?? 20_000);
+      const deadline = Date.now() + CHUNK_MS;
       let pagesThisAttempt = 0;
       const metrics = processMetrics();
       const tags = { integration: input.integration, kind: input.kind };
@@ -89,18 +91,27 @@ export function createActivities(config: Config, env: NodeJS.ProcessEnv = proces
       if (input.status === 'completed' && !input.dryRun) processMetrics()?.lastSuccess(input.integration, new Date());
     },
 
-    /** Applies one object's events in the order Temporal accepted them. */
-    async applyEvents(input: { integration: string; events: EventRef[] }): Promise<number> {
+    /**
+     * Applies one object's events in the order Temporal accepted them (a local activity: no heartbeats).
+     * An event that can never apply (a 4xx, a malformed reference) is logged and counted, and the rest
+     * go on; a transient failure fails the attempt, so the batch is retried in order.
+     */
+    async applyEvents(input: { integration: string; events: EventRef[] }): Promise<{ applied: number; failed: number }> {
       const connector = connectorFor(input.integration);
       const signal = cancellationSignal();
-      const done = (activityInfo().heartbeatDetails as number | undefined) ?? 0;
-      return withHttpFailures(connector.api, async () => {
-        for (let i = done; i < input.events.length; i++) {
-          await connector.applyEvent(input.events[i]!, signal);
-          heartbeat(i + 1);
+      let failed = 0;
+      for (const event of input.events) {
+        try {
+          await connector.applyEvent(event, signal);
+        } catch (err) {
+          const failure = await toActivityFailure(err, connector.api);
+          const permanent = (failure instanceof ApplicationFailure && failure.nonRetryable) || err instanceof ZodError;
+          if (!permanent) throw failure;
+          failed += 1;
+          log.warn('event not applied', { integration: input.integration, deliveryId: event.deliveryId, objectKey: event.objectKey, error: (failure as Error).message });
         }
-        return input.events.length;
-      });
+      }
+      return { applied: input.events.length - failed, failed };
     },
   };
 }

@@ -1,8 +1,10 @@
 // What a connector tells the webhook receiver: how its sender proves itself, how big a delivery may
 // be, and how a verified delivery becomes small event references (one per object it touches).
 import type { IncomingHttpHeaders } from 'node:http';
-import type { VerifierKind } from '../client/webhooks/verifiers';
 import type { EventRef } from '../workflows/definitions';
+
+/** How a sender proves itself; the receiver (client/webhooks/verifiers.ts) implements each. */
+export type VerifierKind = 'github' | 'gitlab' | 'port' | 'token';
 
 export interface Delivery {
   headers: IncomingHttpHeaders;

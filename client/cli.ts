@@ -8,7 +8,7 @@ import { ConfigError } from '../config/errors';
 import { configPath, loadConfig, type LoadedConfig } from '../config/load';
 import { hasConnector } from '../activities/connectors';
 import { redactSecrets, registerSecretsFromEnv } from '../worker/logger';
-import { secretEnvNames } from '../config/secrets';
+import { missingSecrets, secretEnvNames } from '../config/secrets';
 import { formatTable } from './table';
 
 export class UsageError extends Error {}
@@ -25,6 +25,13 @@ const config = (): LoadedConfig => {
   registerSecretsFromEnv(process.env, secretEnvNames(loaded.config));
   return loaded;
 };
+
+/** The secrets a long-running command will need must be in its environment before it starts. */
+function requireSecrets(loaded: LoadedConfig, need: 'worker' | 'webhooks'): LoadedConfig {
+  const missing = missingSecrets(loaded.config, process.env, need);
+  if (missing.length > 0) throw new ConfigError(`${loaded.source} (environment)`, missing);
+  return loaded;
+}
 
 function requireIntegrations(loaded: LoadedConfig): LoadedConfig {
   if (loaded.config.integrations.length === 0) {
@@ -60,15 +67,18 @@ program
   .option('--metrics-port <port>', 'Prometheus metrics port', toPort, 9464)
   .option('--demo-items <n>', 'items per kind in the demo organisation', toInt, 250)
   .action(async (opts: { dataDir: string; port: number; uiPort: number; webhooksPort: number; metricsPort: number; demoItems: number }) => {
+    const loaded = config();
+    // With integrations configured, dev runs them for real: their secrets must be there (the demo makes its own).
+    if (loaded.config.integrations.length > 0) requireSecrets(requireSecrets(loaded, 'worker'), 'webhooks');
     const { runDev } = await import('./dev');
-    await runDev(config(), opts);
+    await runDev(loaded, opts);
   });
 
 program
   .command('worker')
   .description('run the Temporal worker: sync workflows and the activities of every configured integration')
   .action(async () => {
-    const loaded = requireIntegrations(config());
+    const loaded = requireSecrets(requireIntegrations(config()), 'worker');
     const [{ hasExternalTemporal, temporalTarget }, { prepareProcess }, { startWorkerService, stopOnSignal }] = await Promise.all([
       import('../config/temporal'),
       import('./connect'),
@@ -85,7 +95,7 @@ program
   .description('run the webhook receiver: verified deliveries become signals to per-object workflows')
   .option('--port <port>', 'listen port (default: webhooks.port from config, 8080)', toPort)
   .action(async (opts: { port?: number }) => {
-    const loaded = requireIntegrations(config());
+    const loaded = requireSecrets(requireIntegrations(config()), 'webhooks');
     const [{ temporalTarget }, { prepareProcess }, { startReceiverService, stopOnSignal }] = await Promise.all([
       import('../config/temporal'),
       import('./connect'),
@@ -141,8 +151,11 @@ program
     const kinds = opts.kinds?.split(',').map((k) => k.trim()).filter(Boolean);
     const client = await connectTemporal();
     try {
-      const { follow, progressLine, reportTable, startOrAttach } = await import('./runSync');
-      const { handle, started } = await startOrAttach(client, loaded.config, { integration, kinds, dryRun: opts.dryRun, trigger: 'cli' });
+      const { attachConflict, follow, progressLine, reportTable, startOrAttach } = await import('./runSync');
+      const input = { integration, kinds, dryRun: opts.dryRun, trigger: 'cli' as const };
+      const { handle, started } = await startOrAttach(client, loaded.config, input);
+      const conflict = started ? undefined : await attachConflict(handle, input);
+      if (conflict) throw new UsageError(conflict);
       const note = `${started ? 'started' : 'attached to the running'} ${handle.workflowId}`;
       if (!opts.wait) return print(!!opts.json, { workflowId: handle.workflowId, started }, () => note);
       const tty = process.stderr.isTTY && !opts.json;

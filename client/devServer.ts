@@ -1,7 +1,7 @@
 // The embedded Temporal: the `temporal` CLI's dev server (built from its Go module by
 // scripts/install-temporal.sh), with SQLite persistence under a data folder and its Web UI.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, openSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Connection } from '@temporalio/client';
@@ -76,10 +76,16 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   mkdirSync(opts.dataDir, { recursive: true });
   const logFile = join(opts.dataDir, 'temporal.log');
   const log = openSync(logFile, 'a');
-  const child = spawn(opts.binary, devServerArgs(opts), { stdio: ['ignore', log, log] });
+  // Its own process group: Ctrl-C in the terminal reaches port-sync, which drains the worker first
+  // and then stops the server itself (stop() below). Should port-sync die abruptly, it goes too.
+  const child = spawn(opts.binary, devServerArgs(opts), { stdio: ['ignore', log, log], detached: true });
+  closeSync(log);
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
   const address = `${opts.ip ?? '127.0.0.1'}:${opts.port}`;
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const stop = async () => {
+    process.off('exit', killOnExit);
     if (child.exitCode !== null || child.signalCode !== null) return;
     child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
@@ -88,7 +94,9 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   };
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`the Temporal dev server exited with code ${child.exitCode}; see ${logFile}`);
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`the Temporal dev server exited (${child.exitCode ?? child.signalCode}); see ${logFile}`);
+    }
     if (await answers(address)) break;
     if (Date.now() > deadline) {
       await stop();

@@ -31,6 +31,21 @@ export async function startOrAttach(client: Client, config: Config, input: SyncI
   }
 }
 
+/**
+ * Why attaching to the running sync would not give what was asked (a dry run joining a real run, other
+ * kinds), or undefined when it does.
+ */
+export async function attachConflict(handle: WorkflowHandle<typeof syncIntegration>, input: SyncInput): Promise<string | undefined> {
+  const running = await handle.query(progressQuery).catch(() => undefined);
+  if (!running) return undefined;
+  const wantedKinds = input.kinds?.length ? [...input.kinds].sort().join(',') : undefined;
+  const runningKinds = running.kinds.map((k) => k.kind).sort().join(',');
+  if ((input.dryRun ?? false) !== running.dryRun || (wantedKinds && wantedKinds !== runningKinds)) {
+    return `a sync of "${input.integration}" is already running (${running.dryRun ? 'dry run' : 'writing'}, kinds ${runningKinds}, trigger ${running.trigger}); wait for it or cancel it first`;
+  }
+  return undefined;
+}
+
 /** Waits for the sync to finish, calling onProgress about once a second with the live report. */
 export async function follow(handle: WorkflowHandle<typeof syncIntegration>, onProgress?: (report: SyncReport) => void): Promise<SyncReport> {
   const result = handle.result();

@@ -14,6 +14,8 @@ import { startReceiver } from './webhooks/receiver';
 export interface Service {
   url?: string;
   stop(): Promise<void>;
+  /** Rejects if the service dies by itself; the process then stops and exits non-zero. */
+  failed?: Promise<never>;
 }
 
 export async function startWorkerService(
@@ -36,13 +38,19 @@ export async function startWorkerService(
     ready: workers.isRunning(),
     detail: { taskQueues: workers.taskQueues },
   }));
-  let failed: unknown;
-  workers.done.catch((err: unknown) => {
-    failed = err;
-    logger.error({ err: err instanceof Error ? err.message : String(err) }, 'worker failed');
-  });
+  let failure: unknown;
+  const failed = workers.done.then(
+    () => new Promise<never>(() => {}),
+    (err: unknown) => {
+      failure = err;
+      logger.error({ err: err instanceof Error ? err.message : String(err) }, 'worker failed');
+      throw err;
+    },
+  );
+  failed.catch(() => undefined);
   return {
     url: health.url,
+    failed,
     stop: async () => {
       logger.info('worker shutting down: running activities get the grace time to finish');
       workers.shutdown();
@@ -50,7 +58,7 @@ export async function startWorkerService(
       health.server.close();
       await connection.close();
       await flushTracing();
-      if (failed) throw failed;
+      if (failure) throw failure;
     },
   };
 }
@@ -86,5 +94,14 @@ export function stopOnSignal(services: Service[], logger: Logger, extra: () => P
     };
     process.once('SIGINT', () => void stop('SIGINT'));
     process.once('SIGTERM', () => void stop('SIGTERM'));
+    for (const service of services) {
+      service.failed?.catch(async (err: unknown) => {
+        if (stopping) return;
+        stopping = true;
+        for (const other of [...services].reverse()) await other.stop().catch(() => undefined);
+        await extra().catch(() => undefined);
+        reject(err);
+      });
+    }
   });
 }

@@ -16,3 +16,26 @@ export function secretEnvNames(config: Config): string[] {
   }
   return [...names];
 }
+
+/**
+ * Secrets a process will need that the environment lacks, as "<path>: <VAR> is not set". Checked at
+ * start-up so a missing key stops the worker or receiver at once instead of failing every run or
+ * answering every webhook 503 (GitHub would not retry those).
+ */
+export function missingSecrets(config: Config, env: NodeJS.ProcessEnv, need: 'worker' | 'webhooks'): string[] {
+  const missing: string[] = [];
+  const isSet = (name: string) => (env[name] ?? '').trim() !== '';
+  config.integrations.forEach((integration, i) => {
+    if (need === 'webhooks') {
+      const name = integration.webhook?.secretEnv;
+      if (name && !isSet(name)) missing.push(`integrations.${i}.webhook.secretEnv: ${name} is not set`);
+      return;
+    }
+    for (const [key, value] of Object.entries(integration.options)) {
+      if (key.endsWith('Env') && typeof value === 'string' && !isSet(value)) {
+        missing.push(`integrations.${i}.options.${key}: ${value} is not set`);
+      }
+    }
+  });
+  return missing;
+}

@@ -88,14 +88,21 @@ export async function startWorkers(
   }
   const taskQueues = workers.map((w) => w.options.taskQueue);
   deps.logger.info({ taskQueues, namespace: deps.namespace }, 'worker started');
-  const done = Promise.all(workers.map((w) => w.run())).then(() => undefined);
+  const shutdown = () => {
+    lifecycle.draining = true;
+    for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+  };
+  // One worker failing stops the others too, and `done` rejects once all have stopped.
+  const runs = workers.map((w) => w.run());
+  let failure: unknown;
+  for (const run of runs) run.catch((err: unknown) => ((failure ??= err), shutdown()));
+  const done = Promise.allSettled(runs).then(() => {
+    if (failure) throw failure;
+  });
   return {
     taskQueues,
     done,
-    shutdown: () => {
-      lifecycle.draining = true;
-      for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
-    },
+    shutdown,
     isRunning: () => workers.every((w) => w.getState() === 'RUNNING'),
   };
 }

@@ -85,6 +85,7 @@ export interface ObjectEventsInput {
   pending?: EventRef[];
   applied?: number;
   duplicates?: number;
+  failed?: number;
 }
 
 export interface ObjectEventsStatus {
@@ -92,6 +93,8 @@ export interface ObjectEventsStatus {
   objectKey: string;
   applied: number;
   duplicates: number;
+  /** Events that could not be applied for good (reported in the worker log); later events still apply. */
+  failed: number;
   pending: number;
   lastDeliveryId?: string;
 }

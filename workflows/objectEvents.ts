@@ -41,6 +41,7 @@ export async function objectEvents(input: ObjectEventsInput): Promise<ObjectEven
     objectKey: input.objectKey,
     applied: input.applied ?? 0,
     duplicates: input.duplicates ?? 0,
+    failed: input.failed ?? 0,
     pending: pending.length,
   };
 
@@ -66,12 +67,14 @@ export async function objectEvents(input: ObjectEventsInput): Promise<ObjectEven
     const gotEvents = await condition(() => pending.length > 0, input.idleTimeout ?? '10 minutes');
     if (!gotEvents) return status;
     const batch = pending.slice(0, BATCH);
-    await applyEvents({ integration: input.integration, events: batch });
+    const result = await applyEvents({ integration: input.integration, events: batch });
     pending.splice(0, batch.length);
-    status.applied += batch.length;
+    status.applied += result.applied;
+    status.failed += result.failed;
     status.pending = pending.length;
     status.lastDeliveryId = batch[batch.length - 1]!.deliveryId;
-    if (workflowInfo().continueAsNewSuggested) {
+    // Drain to at most one batch before continuing, so the carried events stay far below the payload limit.
+    if (workflowInfo().continueAsNewSuggested && pending.length <= BATCH) {
       await condition(allHandlersFinished);
       return continueAsNew<typeof objectEvents>({
         integration: input.integration,
@@ -81,6 +84,7 @@ export async function objectEvents(input: ObjectEventsInput): Promise<ObjectEven
         pending,
         applied: status.applied,
         duplicates: status.duplicates,
+        failed: status.failed,
       });
     }
   }

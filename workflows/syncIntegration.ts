@@ -4,6 +4,7 @@
 // same integration never run side by side, whoever started them.
 import {
   ApplicationFailure,
+  ContinueAsNew,
   continueAsNew,
   executeChild,
   ParentClosePolicy,
@@ -133,6 +134,8 @@ async function runSync(input: SyncInput & { trigger: Trigger }): Promise<SyncRep
       }
     }
   } catch (err) {
+    // continueAsNew() ends this run by throwing: that is not a failure.
+    if (err instanceof ContinueAsNew) throw err;
     const running = report.kinds.find((k) => k.status === 'running');
     if (running) {
       running.status = 'failed';

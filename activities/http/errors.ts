@@ -2,7 +2,8 @@
 // again, so they fail the activity for good (invariant 7); everything else is retried by Temporal, no
 // sooner than the API's Retry-After. Messages name the API, method, path and the API's own message.
 import { ApplicationFailure } from '@temporalio/common';
-import { HTTPError } from 'ky';
+import { HTTPError, TimeoutError } from 'ky';
+import { redactSecrets } from '../../worker/logger';
 
 const RETRYABLE_4XX = new Set([408, 429]);
 
@@ -26,10 +27,15 @@ export function retryAfterMs(value: string | null, now = Date.now()): number | u
 }
 
 export async function toActivityFailure(err: unknown, api: string): Promise<unknown> {
+  if (err instanceof TimeoutError) {
+    // ky's own message carries the full URL; name only the path, as for HTTP errors.
+    return ApplicationFailure.create({ message: `${api} API: ${err.request.method} ${new URL(err.request.url).pathname} timed out`, type: 'HttpTimeout' });
+  }
   if (!(err instanceof HTTPError)) return err;
   const { status } = err.response;
   const where = `${api} API: ${err.request.method} ${new URL(err.request.url).pathname}`;
-  const message = `${where} answered ${status}: ${await apiMessage(err.response)}`;
+  // The API's message can echo what was sent; registered secrets never reach history.
+  const message = redactSecrets(`${where} answered ${status}: ${await apiMessage(err.response)}`);
   if (status >= 400 && status < 500 && !RETRYABLE_4XX.has(status)) {
     return ApplicationFailure.create({ message, type: `HttpStatus${status}`, nonRetryable: true });
   }

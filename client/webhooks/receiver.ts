@@ -116,19 +116,20 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
       }
     }
     try {
-      await client.connection.withDeadline(Date.now() + SIGNAL_DEADLINE_MS, () =>
-        Promise.all(
-          events.map((event) =>
-            client.workflow.signalWithStart('objectEvents', {
-              workflowId: objectWorkflowId(integration.id, event.objectKey),
-              taskQueue: config.worker.taskQueue,
-              args: [{ integration: integration.id, objectKey: event.objectKey, idleTimeout: config.events.idleTimeout }],
-              signal: eventSignal,
-              signalArgs: [event],
-            }),
-          ),
-        ),
-      );
+      // Several events of one delivery: each gets its own dedup id, and they are signalled one after the
+      // other so events for the same object keep their order.
+      const refs = events.length === 1 ? events : events.map((e, i) => ({ ...e, deliveryId: `${e.deliveryId}#${i}` }));
+      await client.connection.withDeadline(Date.now() + SIGNAL_DEADLINE_MS, async () => {
+        for (const event of refs) {
+          await client.workflow.signalWithStart('objectEvents', {
+            workflowId: objectWorkflowId(integration.id, event.objectKey),
+            taskQueue: config.worker.taskQueue,
+            args: [{ integration: integration.id, objectKey: event.objectKey, idleTimeout: config.events.idleTimeout }],
+            signal: eventSignal,
+            signalArgs: [event],
+          });
+        }
+      });
     } catch (err) {
       metrics?.webhookEvent(integration.id, 'unavailable');
       logger.error({ integration: integration.id, err: err instanceof Error ? err.message : String(err) }, 'Temporal did not accept the event');

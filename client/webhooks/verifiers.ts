@@ -2,8 +2,8 @@
 // are timing-safe. A failure reason is for our logs only: the sender just gets 401.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+import type { VerifierKind } from '../../activities/webhook';
 
-export type VerifierKind = 'github' | 'gitlab' | 'port' | 'token';
 
 export type Verdict = { ok: true } | { ok: false; reason: string };
 

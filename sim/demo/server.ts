@@ -28,6 +28,8 @@ export class DemoSim {
   failKinds = new Set<string>();
   pageDelayMs: number;
   url = '';
+  /** Writes this predicate matches are refused with 422, as an API refuses an invalid entity. */
+  rejectWrite?: (item: DemoItem) => boolean;
   /** Called after each catalog write (benchmarks time event delivery with it). */
   onWrite?: (item: DemoItem) => void;
 
@@ -69,6 +71,9 @@ export class DemoSim {
       const { name, version } = (body ?? {}) as Partial<DemoItem>;
       if (typeof name !== 'string' || typeof version !== 'number') {
         return { status: 400, body: { error: 'bad_request', message: 'name (string) and version (number) are required' } };
+      }
+      if (this.rejectWrite?.({ id: params.id!, kind: params.kind!, name, version })) {
+        return { status: 422, body: { error: 'unprocessable', message: `item ${params.id} v${version} is invalid` } };
       }
       const current = this.catalog.get(`${params.kind}/${params.id}`);
       if (query.get('ifNewer') === 'true' && current && current.version > version) {

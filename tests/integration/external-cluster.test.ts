@@ -45,7 +45,7 @@ test('missing search attributes: the worker exits non-zero printing the commands
       '    options: { apiUrl: "http://127.0.0.1:9" }',
     ].join('\n'),
   );
-  const env = { PATH: process.env.PATH, HOME: process.env.HOME, TEMPORAL_ADDRESS: address };
+  const env = { PATH: process.env.PATH, HOME: process.env.HOME, TEMPORAL_ADDRESS: address, DEMO_API_KEY: 'demo-key-external' };
   const refused = spawnSync(process.execPath, [join(root, 'bin/port-sync.js'), '--config', configFile, 'worker'], { env, encoding: 'utf8', timeout: 60_000 });
   assert.equal(refused.status, 1, refused.stderr);
   const commands = refused.stderr.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('temporal operator search-attribute create'));
@@ -67,4 +67,25 @@ test('missing search attributes: the worker exits non-zero printing the commands
     worker.kill('SIGTERM');
     await new Promise((r) => worker.once('exit', r));
   }
+});
+
+test('a secret variable the config names but the environment lacks stops worker and receiver at start, naming it', () => {
+  const configFile = join(work, 'missing-secrets.yaml');
+  writeFileSync(
+    configFile,
+    [
+      'integrations:',
+      '  - id: demo',
+      '    type: demo',
+      '    options: { apiUrl: "http://127.0.0.1:9", apiKeyEnv: DEMO_KEY_NOT_SET }',
+      '    webhook: { secretEnv: DEMO_WEBHOOK_NOT_SET }',
+    ].join('\n'),
+  );
+  const env = { PATH: process.env.PATH, HOME: process.env.HOME, TEMPORAL_ADDRESS: address };
+  const worker = spawnSync(process.execPath, [join(root, 'bin/port-sync.js'), '--config', configFile, 'worker'], { env, encoding: 'utf8', timeout: 60_000 });
+  assert.equal(worker.status, 2, worker.stderr);
+  assert.match(worker.stderr, /integrations\.0\.options\.apiKeyEnv: DEMO_KEY_NOT_SET is not set/);
+  const receiver = spawnSync(process.execPath, [join(root, 'bin/port-sync.js'), '--config', configFile, 'webhooks'], { env, encoding: 'utf8', timeout: 60_000 });
+  assert.equal(receiver.status, 2, receiver.stderr);
+  assert.match(receiver.stderr, /integrations\.0\.webhook\.secretEnv: DEMO_WEBHOOK_NOT_SET is not set/);
 });

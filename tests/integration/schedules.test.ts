@@ -201,12 +201,15 @@ test('a scheduled run that comes due while one runs is skipped; `run` and a forc
     assert.equal(manual.handle.workflowId, syncWorkflowId(setup.integration));
 
     // Even a trigger that bypasses the schedule's overlap policy does not start a second sync.
-    const runningDelegates = (await handle.describe()).info.runningActions.map((a) => a.workflow.workflowId);
+    // The forced action is the first one taken after the trigger: any later scheduled action is skipped
+    // while the sync runs, so picking by time stays right even when a loaded machine slows everything.
+    const triggeredAt = Date.now();
     await handle.trigger(ScheduleOverlapPolicy.ALLOW_ALL);
     const forced = await eventually(async () => {
       const d = await handle.describe();
-      return d.info.runningActions.find((a) => !runningDelegates.includes(a.workflow.workflowId)) ??
-        d.info.recentActions.map((a) => a.action).find((a) => !runningDelegates.includes(a.workflow.workflowId) && a.workflow.workflowId.startsWith(`scheduled-sync:${setup.integration}`));
+      return d.info.recentActions
+        .filter((a) => a.takenAt.getTime() >= triggeredAt)
+        .sort((a, b) => a.takenAt.getTime() - b.takenAt.getTime())[0]?.action;
     }, 20_000, 'the forced schedule run');
     const forcedReport = await temporal.client.workflow.getHandle<typeof syncIntegration>(forced.workflow.workflowId, forced.workflow.firstExecutionRunId).result();
     assert.equal(forcedReport.status, 'skipped');

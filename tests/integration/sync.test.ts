@@ -3,7 +3,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { WorkflowFailedError } from '@temporalio/client';
-import { follow, startOrAttach } from '../../client/runSync';
+import { attachConflict, follow, startOrAttach } from '../../client/runSync';
 import type { RunningWorkers } from '../../worker/run';
 import { progressQuery, type SyncReport } from '../../workflows/definitions';
 import { connectTemporal, demoSetup, eventually, startTestWorkers, type DemoSetup, type TestTemporal } from '../helpers/temporal';
@@ -112,5 +112,23 @@ test('a permanently failing kind holds the run at that kind, retrying, after the
     await handle.terminate('test over');
   } finally {
     setup.sim.failKinds.clear();
+  }
+});
+
+test('a second start attaches to the running sync, but a dry run or other kinds are told it would not be theirs', async () => {
+  setup.sim.pageDelayMs = 150;
+  try {
+    const first = await startOrAttach(temporal.client, setup.config, { integration: setup.integration });
+    await eventually(async () => (await first.handle.query(progressQuery)).kinds.length > 0, 20_000, 'planned');
+    const same = await startOrAttach(temporal.client, setup.config, { integration: setup.integration });
+    assert.equal(same.started, false);
+    assert.equal(await attachConflict(same.handle, { integration: setup.integration }), undefined);
+    const dry = await startOrAttach(temporal.client, setup.config, { integration: setup.integration, dryRun: true });
+    assert.equal(dry.started, false);
+    assert.match((await attachConflict(dry.handle, { integration: setup.integration, dryRun: true }))!, /already running \(writing, kinds service,team/);
+    assert.match((await attachConflict(dry.handle, { integration: setup.integration, kinds: ['team'] }))!, /already running/);
+    await first.handle.result();
+  } finally {
+    setup.sim.pageDelayMs = 0;
   }
 });

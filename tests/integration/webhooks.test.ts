@@ -188,6 +188,27 @@ describe('duplicates and order', () => {
     }
   });
 
+  test('an event the API refuses for good (4xx) is counted as failed and the next events of the object still apply', async () => {
+    const id = uniqueId('refused');
+    setup.sim.rejectWrite = (item) => item.id === id && item.version === 1;
+    try {
+      for (const version of [1, 2]) {
+        const body = itemBody(id, version);
+        assert.equal((await post(body, signDemoDelivery(body, setup.webhookSecret))).status, 202);
+      }
+      const s = await eventually(async () => {
+        const now = await status(id);
+        return now.applied + now.failed === 2 ? now : undefined;
+      }, 30_000, 'both events handled');
+      assert.deepEqual({ applied: s.applied, failed: s.failed }, { applied: 1, failed: 1 });
+      assert.equal(setup.sim.catalog.get(keyOf(id))!.version, 2);
+      const { status: state } = await temporal.client.workflow.getHandle(workflowIdOf(id)).describe();
+      assert.equal(state.name, 'RUNNING', 'the object workflow did not fail');
+    } finally {
+      setup.sim.rejectWrite = undefined;
+    }
+  });
+
   test('200 events for one object, each sent after the previous got its 202, are applied in that order', async () => {
     const id = uniqueId('ordered');
     const versions = Array.from({ length: 200 }, (_, i) => i + 1);
