@@ -5,6 +5,7 @@ import { ZodError } from 'zod';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Config } from '../config/schema';
 import type { EventRef } from '../workflows/definitions';
+import type { Connector } from './connector';
 import { createConnector, findIntegration } from './connectors';
 import { processMetrics } from './metrics';
 import { toActivityFailure, withHttpFailures } from './http/errors';
@@ -39,7 +40,16 @@ export interface SyncPlan {
 export const apiTaskQueue = (mainQueue: string, api: string) => `${mainQueue}.${api}`;
 
 export function createActivities(config: Config, env: NodeJS.ProcessEnv = process.env) {
-  const connectorFor = (integrationId: string) => createConnector(findIntegration(config, integrationId), env);
+  // One connector (and HTTP client) per integration for the life of the worker, not one per activity.
+  const connectors = new Map<string, Connector>();
+  const connectorFor = (integrationId: string) => {
+    let connector = connectors.get(integrationId);
+    if (!connector) {
+      connector = createConnector(findIntegration(config, integrationId), env);
+      connectors.set(integrationId, connector);
+    }
+    return connector;
+  };
 
   return {
     async planSync(input: { integration: string; kinds?: string[] }): Promise<SyncPlan> {
