@@ -254,8 +254,11 @@ test('SIGTERM shuts the worker down gracefully within the grace time, and the sy
   const { handle } = await startOrAttach(temporal.client, setup.config, { integration: setup.integration });
   await eventually(() => setup.sim.http.count('items') - requestsBefore >= 2, 30_000, 'a page activity running');
 
-  // A slow page keeps the drain open long enough to observe it (the activity returns at the page's end).
+  // A slow page in flight keeps the drain open long enough to observe it (the activity returns at the
+  // page's end): slow the pages down, and signal once a slow one has been asked for.
   setup.sim.pageDelayMs = GRACE_MS * 0.75;
+  const asked = setup.sim.http.count('items');
+  await eventually(() => setup.sim.http.count('items') > asked, 10_000, 'a slow page in flight');
   const signalledAt = Date.now();
   worker.child.kill('SIGTERM');
   // While it drains, the process is alive but no longer ready: a load balancer or rollout must not count on it.
