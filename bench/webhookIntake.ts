@@ -4,15 +4,13 @@
 //   3. a worker process starts and applies that backlog; 4. receiver and worker together: events/s,
 //      p50/p99 time to 202, p99 receipt -> applied, and every accepted event applied (zero lost).
 // Everything runs on this machine (2 cores): the dev server, the worker, the receiver and the senders.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { ensureTemporalBinary, startDevServer } from '../client/devServer';
+import { existsSync, readFileSync } from 'node:fs';
 import { startReceiver } from '../client/webhooks/receiver';
 import { signDemoDelivery } from '../sim/demo/emitter';
 import type { ConfigInput } from '../config/schema';
 import { freePort } from '../tests/helpers/ports';
 import { spawnPortSync, writeConfigFile } from '../tests/helpers/process';
+import { startScratchServer } from '../tests/helpers/scratchServer';
 import { eventSignal, objectWorkflowId } from '../workflows/definitions';
 
 export interface IntakeOptions {
@@ -85,8 +83,7 @@ async function paced(seconds: number, rate: number, objects: number, once: (obje
 export async function benchWebhookIntake(opts: IntakeOptions): Promise<BenchRow[]> {
   // SQLite on tmpfs when there is one: this VM's disk fsync latency varies 5x between runs and would
   // drown what is measured here (port-sync's own overhead). Say so in the output.
-  const dataDir = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'port-sync-bench-'));
-  const server = await startDevServer({ binary: await ensureTemporalBinary(), dataDir, port: await freePort(), uiPort: 0 });
+  const server = await startScratchServer({ name: 'bench', parent: existsSync('/dev/shm') ? '/dev/shm' : undefined });
   process.env.TEMPORAL_ADDRESS = server.address;
   const { connectTemporal, demoSetup, testLogger } = await import('../tests/helpers/temporal');
   const temporal = await connectTemporal();
@@ -255,8 +252,7 @@ export async function benchWebhookIntake(opts: IntakeOptions): Promise<BenchRow[
     await stopWorker();
     await setup.sim.stop();
     await temporal.close();
-    await server.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    await server.dispose();
   }
   return rows;
 }

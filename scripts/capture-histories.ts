@@ -2,28 +2,19 @@
 // and saves the histories as replay fixtures (tests/replay/histories). CI replays them against the
 // current workflow code, so a change that would break running workflows fails the build.
 // Re-capture only when a change is meant to be incompatible and old runs are drained (docs/workflows.md).
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { ScheduleOverlapPolicy } from '@temporalio/client';
-import { ensureTemporalBinary, startDevServer } from '../client/devServer';
 import { applySchedules } from '../client/schedules';
 import { startOrAttach } from '../client/runSync';
 import { startReceiver } from '../client/webhooks/receiver';
 import { signDemoDelivery } from '../sim/demo/emitter';
-import { freePort } from '../tests/helpers/ports';
+import { startScratchServer } from '../tests/helpers/scratchServer';
 import { scheduleId, syncWorkflowId, eventsStatusQuery, objectWorkflowId } from '../workflows/definitions';
 
 const out = resolve(import.meta.dirname, '../tests/replay/histories');
-const dataDir = mkdtempSync(join(tmpdir(), 'port-sync-capture-'));
-const server = await startDevServer({
-  binary: await ensureTemporalBinary(),
-  dataDir,
-  port: await freePort(),
-  uiPort: 0,
-  dynamicConfig: { 'limit.historyCount.suggestContinueAsNew': 40 },
-});
+const server = await startScratchServer({ name: 'capture', dynamicConfig: { 'limit.historyCount.suggestContinueAsNew': 40 } });
 process.env.TEMPORAL_ADDRESS = server.address;
 const { connectTemporal, demoSetup, eventually, startTestWorkers, testLogger } = await import('../tests/helpers/temporal');
 const temporal = await connectTemporal();
@@ -105,6 +96,5 @@ try {
   await workers.done.catch(() => undefined);
   await setup.sim.stop();
   await temporal.close();
-  await server.stop();
-  rmSync(dataDir, { recursive: true, force: true });
+  await server.dispose();
 }

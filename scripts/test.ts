@@ -3,11 +3,9 @@
 //   npm test                 everything
 //   npm test -- tests/unit   only files under the given paths
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ensureTemporalBinary, startDevServer } from '../client/devServer';
-import { freePort } from '../tests/helpers/ports';
+import { startScratchServer } from '../tests/helpers/scratchServer';
 
 const root = resolve(import.meta.dirname, '..');
 const args = process.argv.slice(2);
@@ -23,21 +21,14 @@ function walk(dir: string): string[] {
 const env: NodeJS.ProcessEnv = { ...process.env };
 let stopServer = async () => {};
 if (!env.TEMPORAL_ADDRESS) {
-  const dataDir = mkdtempSync(join(tmpdir(), 'port-sync-test-'));
-  const server = await startDevServer({
-    binary: await ensureTemporalBinary(),
-    dataDir,
-    port: await freePort(),
-    uiPort: 0,
+  const server = await startScratchServer({
+    name: 'test',
     // Small histories make continue-as-new paths run in tests, not only at scale.
     dynamicConfig: { 'limit.historyCount.suggestContinueAsNew': 200 },
   });
   env.TEMPORAL_ADDRESS = server.address;
-  console.log(`test Temporal dev server at ${server.address} (data ${dataDir})`);
-  stopServer = async () => {
-    await server.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  };
+  console.log(`test Temporal dev server at ${server.address} (data ${server.dataDir})`);
+  stopServer = server.dispose;
 }
 
 const result = spawnSync(
