@@ -1,0 +1,55 @@
+// The set of entities a run produced, small enough for workflow history: a 64-bit hash per
+// (blueprint, identifier), sorted and base64-encoded (under 11 characters per entity). Activities return
+// one digest per chunk; the workflow only carries the strings, never an identifier list (invariant 2).
+//
+// A hash collision can only make a stale entity look produced, which keeps it: the safe direction.
+import { createHash } from 'node:crypto';
+
+const HASH_BYTES = 8;
+
+function hash(blueprint: string, identifier: string): string {
+  return createHash('sha256').update(blueprint).update('\u0000').update(identifier).digest().toString('hex', 0, HASH_BYTES);
+}
+
+/** Collects produced entities and encodes them as one compact string. */
+export class DigestBuilder {
+  private readonly hashes = new Set<string>();
+
+  add(blueprint: string, identifier: string) {
+    this.hashes.add(hash(blueprint, identifier));
+  }
+
+  get size() {
+    return this.hashes.size;
+  }
+
+  /** Sorted, so the same set always encodes to the same string. */
+  encode(): string {
+    const bytes = Buffer.alloc(this.hashes.size * HASH_BYTES);
+    [...this.hashes].sort().forEach((h, i) => bytes.write(h, i * HASH_BYTES, 'hex'));
+    return bytes.toString('base64');
+  }
+}
+
+/** Membership over the digests of every chunk of a run. */
+export class ProducedSet {
+  private readonly hashes = new Set<string>();
+
+  constructor(digests: Iterable<string>) {
+    for (const digest of digests) {
+      const bytes = Buffer.from(digest, 'base64');
+      if (bytes.length % HASH_BYTES !== 0) throw new Error('corrupt digest of produced entities');
+      for (let i = 0; i < bytes.length; i += HASH_BYTES) {
+        this.hashes.add(bytes.toString('hex', i, i + HASH_BYTES));
+      }
+    }
+  }
+
+  get size() {
+    return this.hashes.size;
+  }
+
+  has(blueprint: string, identifier: string): boolean {
+    return this.hashes.has(hash(blueprint, identifier));
+  }
+}

@@ -1,0 +1,97 @@
+// Which owned entities a completed run may delete (DESIGN.md invariant 4). Pure: the activity feeds
+// it what the target holds and the run's digest, and executes (or, in a dry run, only reports) the
+// result. Every rule here errs towards keeping an entity.
+import type { OwnedEntity } from './entity';
+
+export interface Produced {
+  has(blueprint: string, identifier: string): boolean;
+}
+
+export interface ReconcileInput {
+  /** Every entity this integration owns in the blueprints being reconciled. */
+  owned: OwnedEntity[];
+  produced: Produced;
+  /** Entities the run produced for these blueprints (inside the scope); 0 means the source looked empty. */
+  producedCount: number;
+  /** ISO time the run started: anything written since then is someone's fresh data, never stale. */
+  runStartedAt: string;
+  /** Largest share of the owned entities in scope one run may delete (0..1). */
+  threshold: number;
+  /** A run scoped to part of the source (one app) deletes only identifiers with this prefix. */
+  identifierPrefix?: string;
+  /** Blueprints in dependency order (relation targets first); deletes go the other way. */
+  blueprintOrder: string[];
+}
+
+export interface ReconcilePlan {
+  deletes: OwnedEntity[];
+  ownedInScope: number;
+  keptWrittenDuringRun: number;
+  keptAsRelationTarget: number;
+  /** Set when the run deletes nothing for safety, saying why. */
+  refused?: string;
+}
+
+export function planDeletes(input: ReconcileInput): ReconcilePlan {
+  const inScope = input.owned.filter((e) => !input.identifierPrefix || e.identifier.startsWith(input.identifierPrefix));
+  const plan: ReconcilePlan = { deletes: [], ownedInScope: inScope.length, keptWrittenDuringRun: 0, keptAsRelationTarget: 0 };
+  const runStart = Date.parse(input.runStartedAt);
+
+  const stale = new Map<string, OwnedEntity>();
+  for (const entity of inScope) {
+    if (input.produced.has(entity.blueprint, entity.identifier)) continue;
+    if (Date.parse(entity.updatedAt) >= runStart) {
+      plan.keptWrittenDuringRun += 1;
+      continue;
+    }
+    stale.set(key(entity), entity);
+  }
+  if (stale.size === 0) return plan;
+
+  if (input.producedCount === 0) {
+    return { ...plan, refused: `the source returned no entities, so none of the ${inScope.length} owned ones is deleted` };
+  }
+
+  keepRelationTargets(input.owned, stale, plan);
+
+  const share = stale.size / inScope.length;
+  if (share > input.threshold) {
+    return {
+      ...plan,
+      refused: `${stale.size} of ${inScope.length} owned entities (${percent(share)}) would be deleted, above the threshold of ${percent(input.threshold)} (entityDeletionThreshold)`,
+    };
+  }
+
+  const rank = new Map(input.blueprintOrder.map((bp, i) => [bp, i]));
+  plan.deletes = [...stale.values()].sort((a, b) => (rank.get(b.blueprint) ?? -1) - (rank.get(a.blueprint) ?? -1));
+  return plan;
+}
+
+/**
+ * An entity a kept entity points to stays, and so on transitively. Relations name only an identifier,
+ * so a match in any blueprint counts: it may keep one too many, never deletes one too many.
+ */
+function keepRelationTargets(owned: OwnedEntity[], stale: Map<string, OwnedEntity>, plan: ReconcilePlan) {
+  const staleById = new Map<string, OwnedEntity[]>();
+  for (const entity of stale.values()) staleById.set(entity.identifier, [...(staleById.get(entity.identifier) ?? []), entity]);
+  let frontier = owned.filter((e) => !stale.has(key(e)));
+  while (frontier.length > 0) {
+    const next: OwnedEntity[] = [];
+    for (const entity of frontier) {
+      for (const value of Object.values(entity.relations)) {
+        for (const target of value === null ? [] : Array.isArray(value) ? value : [value]) {
+          for (const kept of staleById.get(target) ?? []) {
+            if (stale.delete(key(kept))) {
+              plan.keptAsRelationTarget += 1;
+              next.push(kept);
+            }
+          }
+        }
+      }
+    }
+    frontier = next;
+  }
+}
+
+const key = (e: OwnedEntity) => `${e.blueprint}\u0000${e.identifier}`;
+const percent = (share: number) => `${Math.round(share * 1000) / 10} %`;

@@ -1,0 +1,41 @@
+// Where a sync writes: Port here, incident.io in a later issue, the demo catalog in tests. The engine
+// (diff, reconcile) only ever talks to this interface, so a dry run swaps out the writes and nothing else.
+import type { Entity, OwnedEntity } from './entity';
+
+export interface UpsertOptions {
+  /** Create relation targets that do not exist yet (Port: create_missing_related_entities). */
+  createMissingRelatedEntities: boolean;
+  /** Update the fields sent and keep the others (Port: merge=true); false replaces the entity. */
+  merge: boolean;
+  signal: AbortSignal;
+}
+
+export interface ItemFailure {
+  identifier: string;
+  /** The target's own message, e.g. Port's 422 text for that entity. */
+  message: string;
+}
+
+export interface UpsertResult {
+  written: string[];
+  failed: ItemFailure[];
+}
+
+export interface DeleteResult {
+  deleted: string[];
+  /** Entities the target refused to delete (e.g. others depend on them); they are kept. */
+  failed: ItemFailure[];
+}
+
+export interface Target {
+  /** The API whose budget these calls count against (a task queue name part, e.g. "port"). */
+  readonly api: string;
+  /** Largest number of entities one upsert call takes (Port's bulk route: 20). */
+  readonly maxBatch: number;
+  /** The current state of these entities, for diffing; identifiers the target lacks are absent. */
+  getMany(blueprint: string, identifiers: string[], signal: AbortSignal): Promise<Map<string, Entity>>;
+  upsert(blueprint: string, entities: Entity[], opts: UpsertOptions): Promise<UpsertResult>;
+  /** Every entity of the blueprint this integration instance owns, page by page. */
+  listOwned(blueprint: string, signal: AbortSignal): AsyncIterable<OwnedEntity[]>;
+  delete(blueprint: string, identifiers: string[], opts: { deleteDependents: boolean; signal: AbortSignal }): Promise<DeleteResult>;
+}

@@ -1,0 +1,85 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { planDeletes, type ReconcileInput } from '../../activities/engine/reconcile';
+import type { OwnedEntity } from '../../activities/engine/entity';
+
+const START = '2026-11-22T10:00:00.000Z';
+const BEFORE = '2026-11-21T10:00:00.000Z';
+const owned = (blueprint: string, identifier: string, relations: OwnedEntity['relations'] = {}, updatedAt = BEFORE): OwnedEntity => ({
+  blueprint,
+  identifier,
+  relations,
+  updatedAt,
+});
+const producedOf = (...keys: string[]) => ({ has: (bp: string, id: string) => keys.includes(`${bp}/${id}`) });
+const input = (over: Partial<ReconcileInput>): ReconcileInput => ({
+  owned: [],
+  produced: producedOf(),
+  producedCount: 1,
+  runStartedAt: START,
+  threshold: 0.9,
+  blueprintOrder: ['team', 'service'],
+  ...over,
+});
+
+test('owned entities the run did not produce are deleted, relation sources before their targets', () => {
+  const plan = planDeletes(
+    input({
+      owned: [owned('team', 't1'), owned('team', 'gone-team'), owned('service', 's1'), owned('service', 'gone-svc')],
+      produced: producedOf('team/t1', 'service/s1'),
+      producedCount: 2,
+    }),
+  );
+  assert.deepEqual(plan.deletes.map((e) => `${e.blueprint}/${e.identifier}`), ['service/gone-svc', 'team/gone-team']);
+  assert.equal(plan.refused, undefined);
+});
+
+test('an entity written after the run started is never deleted', () => {
+  const plan = planDeletes(
+    input({ owned: [owned('service', 's1'), owned('service', 'fresh', {}, '2026-11-22T10:00:05.000Z'), owned('service', 'old')], produced: producedOf('service/s1') }),
+  );
+  assert.deepEqual(plan.deletes.map((e) => e.identifier), ['old']);
+  assert.equal(plan.keptWrittenDuringRun, 1);
+});
+
+test('an empty source deletes nothing and says why', () => {
+  const plan = planDeletes(input({ owned: [owned('service', 'a'), owned('service', 'b')], producedCount: 0 }));
+  assert.deepEqual(plan.deletes, []);
+  assert.match(plan.refused!, /source returned no entities/);
+});
+
+test('above the threshold nothing is deleted, with the numbers', () => {
+  const all = Array.from({ length: 10 }, (_, i) => owned('service', `s${i}`));
+  const plan = planDeletes(input({ owned: all, produced: producedOf('service/s0'), threshold: 0.5 }));
+  assert.deepEqual(plan.deletes, []);
+  assert.match(plan.refused!, /9 of 10 owned entities \(90 %\) would be deleted, above the threshold of 50 %/);
+  assert.equal(planDeletes(input({ owned: all, produced: producedOf('service/s0'), threshold: 0.9 })).deletes.length, 9);
+});
+
+test('relation targets of kept entities are kept, transitively', () => {
+  const plan = planDeletes(
+    input({
+      owned: [
+        owned('service', 'kept', { team: 'team-a' }),
+        owned('team', 'team-a', { parent: 'team-root' }),
+        owned('team', 'team-root'),
+        owned('team', 'team-b'),
+      ],
+      produced: producedOf('service/kept'),
+    }),
+  );
+  assert.deepEqual(plan.deletes.map((e) => e.identifier), ['team-b']);
+  assert.equal(plan.keptAsRelationTarget, 2);
+});
+
+test('a scoped run deletes only inside its identifier prefix', () => {
+  const plan = planDeletes(
+    input({
+      owned: [owned('env', 'app1/dev'), owned('env', 'app1/gone'), owned('env', 'app2/gone')],
+      produced: producedOf('env/app1/dev'),
+      identifierPrefix: 'app1/',
+    }),
+  );
+  assert.deepEqual(plan.deletes.map((e) => e.identifier), ['app1/gone']);
+  assert.equal(plan.ownedInScope, 2);
+});
