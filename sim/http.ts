@@ -17,12 +17,15 @@ export interface SimResponse {
   status: number;
   body?: unknown;
   headers?: Record<string, string>;
+  /** Destroy the socket without answering (a connection reset as the client sees it). */
+  reset?: boolean;
 }
 
 export type Handler = (req: SimRequest) => SimResponse | Promise<SimResponse>;
 
 interface Route {
   method: string;
+  path: string;
   pattern: RegExp;
   names: string[];
   handler: Handler;
@@ -35,18 +38,45 @@ export interface Faults {
   errorRatio: number;
 }
 
+/** One answered request, as `onExchange` sees it (the raw path, still URL-encoded). */
+export interface SimExchange {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  requestBody: unknown;
+  status: number;
+  responseBody: unknown;
+}
+
+export interface SimServerOptions {
+  /** Bodies larger than this are answered 413 before parsing (Port: 1 MiB). Default: no limit. */
+  maxBodyBytes?: number;
+  /** The API's error envelope, for answers this file makes itself (404 route, 400 JSON, 413, 503, 500). */
+  errorBody?: (status: number, error: string, message: string) => unknown;
+}
+
 export class SimServer {
   private readonly routes: Route[] = [];
   private server?: Server;
+  /** Requests per route, keyed "METHOD /route/:pattern". */
   readonly requests = new Map<string, number>();
   faults: Faults = { latencyMs: 0, errorRatio: 0 };
+  /** Called for every answered request (not for resets); simulators record traffic with it. */
+  onExchange?: (exchange: SimExchange) => void;
+  private readonly maxBodyBytes: number;
+  private readonly errorBody: (status: number, error: string, message: string) => unknown;
+
+  constructor(options: SimServerOptions = {}) {
+    this.maxBodyBytes = options.maxBodyBytes ?? Infinity;
+    this.errorBody = options.errorBody ?? ((_status, error, message) => ({ error, message }));
+  }
 
   route(method: string, path: string, handler: Handler): this {
     const names: string[] = [];
     const pattern = new RegExp(
       '^' + path.replace(/:([a-zA-Z]+)/g, (_m, name: string) => (names.push(name), '([^/]+)')) + '$',
     );
-    this.routes.push({ method, pattern, names, handler });
+    this.routes.push({ method, path, pattern, names, handler });
     return this;
   }
 
@@ -69,32 +99,49 @@ export class SimServer {
     await new Promise<void>((resolve) => this.server!.close(() => resolve()));
   }
 
+  private error(status: number, error: string, message: string): SimResponse {
+    return { status, body: this.errorBody(status, error, message) };
+  }
+
   private async handle(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? '/', 'http://sim');
     const method = req.method ?? 'GET';
     const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const raw = Buffer.concat(chunks).toString('utf8');
+    let size = 0;
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      // Keep reading (so the client gets an answer, not a reset) but stop keeping what is over the limit.
+      if (size <= this.maxBodyBytes) chunks.push(chunk as Buffer);
+    }
+    const raw = size <= this.maxBodyBytes ? Buffer.concat(chunks).toString('utf8') : '';
     const key = `${method} ${url.pathname}`;
+    let body: unknown;
     let reply: SimResponse;
     try {
       const match = this.match(method, url.pathname);
-      if (!match) reply = { status: 404, body: { error: 'not_found', message: `no route ${key}` } };
+      if (!match) reply = this.error(404, 'not_found', `no route ${key}`);
       else {
-        const label = `${method} ${match.route.pattern.source}`;
+        const label = `${method} ${match.route.path}`;
         this.requests.set(label, (this.requests.get(label) ?? 0) + 1);
         if (this.faults.latencyMs > 0) await new Promise((r) => setTimeout(r, this.faults.latencyMs));
         if (this.faults.errorRatio > 0 && Math.random() < this.faults.errorRatio && !url.pathname.startsWith('/admin')) {
-          reply = { status: 503, body: { error: 'unavailable', message: 'injected fault' } };
+          reply = this.error(503, 'unavailable', 'injected fault');
+        } else if (size > this.maxBodyBytes) {
+          reply = this.error(413, 'payload_too_large', `request body is ${size} bytes, the limit is ${this.maxBodyBytes}`);
         } else {
-          const body = raw ? JSON.parse(raw) : undefined;
+          body = raw ? JSON.parse(raw) : undefined;
           reply = await match.route.handler({ method, path: url.pathname, params: match.params, query: url.searchParams, headers: req.headers, body });
         }
       }
     } catch (err) {
       const bad = err instanceof SyntaxError;
-      reply = { status: bad ? 400 : 500, body: { error: bad ? 'bad_request' : 'internal', message: String(err) } };
+      reply = this.error(bad ? 400 : 500, bad ? 'bad_request' : 'internal', String(err));
     }
+    if (reply.reset) {
+      req.socket.destroy();
+      return;
+    }
+    this.onExchange?.({ method, path: url.pathname, query: url.searchParams, requestBody: body, status: reply.status, responseBody: reply.body });
     res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers });
     res.end(reply.body === undefined ? '' : JSON.stringify(reply.body));
   }
