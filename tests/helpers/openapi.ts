@@ -246,7 +246,12 @@ export class OpenApiValidator {
       this.compiled.set(id, validate);
     }
     if (validate(value)) return undefined;
-    return this.ajv.errorsText(validate.errors, { dataVar: 'body' });
+    return (validate.errors ?? [])
+      .map((e) => {
+        const extra = (e.params as { additionalProperty?: string }).additionalProperty;
+        return `${e.instancePath || '/'} ${e.message}${extra ? ` ("${extra}")` : ''} [schema ${e.schemaPath}]`;
+      })
+      .join('; ');
   }
 }
 
