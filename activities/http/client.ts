@@ -1,17 +1,65 @@
-// The base of every connector's HTTP client: ky over the proxy-aware fetch, with each response
+// The base of every connector's HTTP client: ky over the proxy-aware fetch, with timeouts, the retry
+// rules of retry.ts, pacing by the account's shared rate limiter (rateLimit.ts), and each response
 // counted per API (port_sync_http_requests, port_sync_http_throttled) on the worker's metrics.
-// The engine's full retry and rate-limit rules build on this (issue "2 of 4").
+// docs/http.md describes the whole policy.
 import ky, { type KyInstance, type Options } from 'ky';
+import type { z } from 'zod';
 import { processMetrics } from '../metrics';
 import { proxyFetch } from './fetch';
+import { parseResponse } from './parse';
+import { limiterFor, type RateLimiter } from './rateLimit';
+import { DEFAULT_RETRY_POLICY, kyRetry, type RetryPolicy } from './retry';
 
-export function apiClient(api: string, options: Options): KyInstance {
-  return ky.create({
-    fetch: proxyFetch,
-    ...options,
+export interface ApiClientOptions extends Options {
+  /** Rate-limit key: the API and the account whose budget requests count against. Default: the API name. */
+  limitKey?: string;
+  /** In-request retry rules; Temporal retries the activity once they give up. */
+  retryPolicy?: Partial<RetryPolicy>;
+}
+
+/** The network part of each attempt, which the limiter let go (beforeRequest): it reads the answer's headers. */
+function limitedFetch(limiter: RateLimiter, fetch: typeof globalThis.fetch): typeof globalThis.fetch {
+  return async (input, init) => {
+    let response: Response | undefined;
+    try {
+      response = await fetch(input, init);
+      return response;
+    } finally {
+      limiter.finished(response);
+    }
+  };
+}
+
+export function apiClient(api: string, options: ApiClientOptions = {}): KyInstance {
+  const { limitKey, retryPolicy, fetch = proxyFetch, ...kyOptions } = options;
+  const policy = { ...DEFAULT_RETRY_POLICY, ...retryPolicy };
+  const limiter = limiterFor(limitKey ?? api);
+  const base = ky.create({
+    fetch: limitedFetch(limiter, fetch),
+    timeout: 30_000,
+    retry: kyRetry(policy),
     hooks: {
-      ...options.hooks,
-      afterResponse: [...(options.hooks?.afterResponse ?? []), (_req, _opts, res) => processMetrics()?.httpRequest(api, res.status)],
+      // Before every attempt, retries included, and before ky's timeout starts.
+      beforeRequest: [(request) => limiter.acquire(request.signal, policy.maxServerWaitMs)],
+      afterResponse: [(_req, _opts, res) => processMetrics()?.httpRequest(api, res.status)],
     },
   });
+  // extend() merges deeply: the caller's hooks add to these, its retry fields override these.
+  return base.extend(kyOptions);
+}
+
+/**
+ * One request whose JSON answer is checked against `schema` (parse.ts). `path` is relative to the
+ * client's prefixUrl, without a leading slash.
+ */
+export async function requestJson<S extends z.ZodType>(
+  http: KyInstance,
+  api: string,
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete',
+  path: string,
+  schema: S,
+  options: Options = {},
+): Promise<z.output<S>> {
+  const body: unknown = await http(path, { ...options, method }).json();
+  return parseResponse(api, method, `/${path}`, schema, body);
 }

@@ -1,9 +1,11 @@
 // How an HTTP failure ends an activity attempt: 4xx other than 408/429 will not get better by trying
 // again, so they fail the activity for good (invariant 7); everything else is retried by Temporal, no
-// sooner than the API's Retry-After. Messages name the API, method, path and the API's own message.
+// sooner than the API's Retry-After (or, on a 429, its rate-limit reset). Messages name the API,
+// method, path and the API's own message.
 import { ApplicationFailure } from '@temporalio/common';
 import { HTTPError, TimeoutError } from 'ky';
 import { redactSecrets } from '../../worker/logger';
+import { serverWaitMs } from './headers';
 
 const RETRYABLE_4XX = new Set([408, 429]);
 
@@ -17,14 +19,7 @@ async function apiMessage(response: Response): Promise<string> {
   }
 }
 
-/** Seconds or an HTTP date, as RFC 9110 allows; undefined when absent or unreadable. */
-export function retryAfterMs(value: string | null, now = Date.now()): number | undefined {
-  if (!value) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
+export { retryAfterMs } from './headers';
 
 export async function toActivityFailure(err: unknown, api: string): Promise<unknown> {
   if (err instanceof TimeoutError) {
@@ -39,7 +34,7 @@ export async function toActivityFailure(err: unknown, api: string): Promise<unkn
   if (status >= 400 && status < 500 && !RETRYABLE_4XX.has(status)) {
     return ApplicationFailure.create({ message, type: `HttpStatus${status}`, nonRetryable: true });
   }
-  const delay = retryAfterMs(err.response.headers.get('retry-after'));
+  const delay = serverWaitMs(err.response);
   return ApplicationFailure.create({ message, type: `HttpStatus${status}`, ...(delay !== undefined ? { nextRetryDelay: delay } : {}) });
 }
 

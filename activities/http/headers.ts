@@ -1,0 +1,55 @@
+// What an API's response headers say about when the next request may go: `Retry-After`, and the
+// `x-ratelimit-*` family (Port, Humanitec, GitHub and incident.io all send limit/remaining/reset).
+
+/** Seconds or an HTTP date, as RFC 9110 allows; undefined when absent or unreadable. */
+export function retryAfterMs(value: string | null, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+export interface RateLimitState {
+  limit?: number;
+  remaining: number;
+  /** Epoch ms at which the window resets and `remaining` is back to `limit`. */
+  resetAt: number;
+  periodMs?: number;
+}
+
+// "60, 1200;window=60" (incident.io) or "35000": the first number is the quota that applies now.
+function leadingNumber(value: string | null): number | undefined {
+  if (!value) return undefined;
+  const n = Number.parseFloat(value);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/**
+ * The budget a response reports, or undefined when it reports none. `x-ratelimit-reset` is epoch
+ * seconds for every API we call; a small number is read as seconds from now (some APIs do that).
+ */
+export function readRateLimit(headers: Headers, now = Date.now()): RateLimitState | undefined {
+  const remaining = leadingNumber(headers.get('x-ratelimit-remaining'));
+  const reset = leadingNumber(headers.get('x-ratelimit-reset'));
+  if (remaining === undefined || reset === undefined) return undefined;
+  const period = leadingNumber(headers.get('x-ratelimit-period'));
+  const periodMs = period !== undefined && period > 0 ? period * 1000 : undefined;
+  let resetAt = reset >= 1e9 ? reset * 1000 : now + reset * 1000;
+  // A skewed clock must not stall us for longer than one window.
+  if (periodMs !== undefined) resetAt = Math.min(resetAt, now + periodMs);
+  return { limit: leadingNumber(headers.get('x-ratelimit-limit')), remaining: Math.max(0, remaining), resetAt, periodMs };
+}
+
+/**
+ * How long the server asked us to wait before trying again after this failed response: its
+ * `Retry-After`, else on a 429 the reset of a spent rate-limit window. Undefined when it said nothing.
+ */
+export function serverWaitMs(response: Response, now = Date.now()): number | undefined {
+  const { status, headers } = response;
+  if (status < 400) return undefined;
+  const after = retryAfterMs(headers.get('retry-after'), now);
+  if (after !== undefined) return after;
+  const budget = status === 429 ? readRateLimit(headers, now) : undefined;
+  return budget && budget.remaining === 0 ? Math.max(0, budget.resetAt - now) : undefined;
+}

@@ -1,0 +1,186 @@
+// Request pacing per API and account, shared by every request of this worker process
+// (`limiterFor(key)`). It paces from the server's own `x-ratelimit-*` counters: spread what is left of
+// the window over the time until it resets (after a first burst), and send nothing while it is 0.
+//
+// Why this holds across worker replicas without any coordination between them: the counter behind
+// those headers is the server's, shared by every caller of the account. When another replica spends
+// budget, our next response shows a lower `remaining`, so we slow down too; every replica paces to
+// "remaining / time to reset" of the same counter, and together they stay within it. A 429 or
+// Retry-After pauses the whole key (the account is over its budget, not just this request).
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ApplicationFailure } from '@temporalio/common';
+import { readRateLimit, serverWaitMs, type RateLimitState } from './headers';
+
+/** A 429 that says nothing about when to come back pauses the key this long. */
+const THROTTLE_PAUSE_MS = 1000;
+/** Requests freed together by the end of a pause start spread over up to this long (no herd). */
+const PAUSE_RELEASE_SPREAD_MS = 1000;
+/**
+ * The first tenth of a window's budget goes unpaced (Port allows bursts of 10 % of the window), so a
+ * short job is not spread over five minutes; pacing starts once 90 % of the budget is left.
+ */
+const BURST_SHARE = 0.1;
+/** Before the first response of a key only one request goes; the others wait at most this long for it. */
+const FIRST_RESPONSE_WAIT_MS = 5000;
+
+interface Waiter {
+  resolve: () => void;
+  reject: (err: unknown) => void;
+  signal?: AbortSignal;
+}
+
+export class RateLimiter {
+  private budget?: RateLimitState;
+  private pausedUntil = 0;
+  /** After a pause the queue is let go evenly until this time, not all at once. */
+  private rampUntil = 0;
+  private nextAt = 0;
+  private inFlight = 0;
+  private learned = false;
+  private firstResponse?: { done: Promise<void>; resolve: () => void };
+  // One FIFO queue and one timer: each request's start time is decided when it reaches the head,
+  // from the state at that moment (never from a schedule made before the window reset).
+  private readonly queue: Waiter[] = [];
+  private timer?: NodeJS.Timeout;
+
+  constructor(readonly key: string) {}
+
+  /**
+   * Waits until this request may go. Throws a retryable `RateLimited` failure (with the wait as
+   * `nextRetryDelay`) instead of waiting longer than `maxWaitMs`, so Temporal holds the activity
+   * rather than a worker slot.
+   */
+  async acquire(signal?: AbortSignal, maxWaitMs = Number.POSITIVE_INFINITY): Promise<void> {
+    await this.awaitFirstResponse();
+    signal?.throwIfAborted();
+    const now = Date.now();
+    const wait = Math.max(this.nextAt, this.blockedUntil(now)) - now + this.queue.length * this.interval(now);
+    this.refuseLongWait(wait, maxWaitMs);
+    await new Promise<void>((resolve, reject) => {
+      const onAbort = () => this.drop(waiter);
+      const waiter: Waiter = { resolve: () => (signal?.removeEventListener('abort', onAbort), resolve()), reject, signal };
+      this.queue.push(waiter);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.pump();
+    });
+  }
+
+  private drop(waiter: Waiter): void {
+    const i = this.queue.indexOf(waiter);
+    if (i < 0) return;
+    this.queue.splice(i, 1);
+    waiter.reject(waiter.signal?.reason);
+  }
+
+  /** Lets the head of the queue go when its time has come; else sleeps until then. */
+  private pump(): void {
+    if (this.timer) return;
+    while (this.queue.length > 0) {
+      const now = Date.now();
+      const at = Math.max(this.nextAt, this.blockedUntil(now));
+      if (at > now) {
+        this.timer = setTimeout(() => {
+          this.timer = undefined;
+          this.pump();
+        }, at - now);
+        return;
+      }
+      const waiter = this.queue.shift()!;
+      let spacing = this.interval(now);
+      if (now < this.rampUntil) spacing = Math.max(spacing, (this.rampUntil - now) / (this.queue.length + 1));
+      this.nextAt = now + spacing;
+      // Counted from here, not from when the fetch starts: requests let go together must see each other.
+      this.inFlight++;
+      waiter.resolve();
+    }
+  }
+
+  /** Ends a request `acquire` let go; learns from its response, if it got one. */
+  finished(response: Response | undefined): void {
+    this.inFlight = Math.max(0, this.inFlight - 1);
+    if (response) this.observe(response);
+    if (!this.learned) {
+      // Failed without an answer: let the waiting ones go, and the next newcomer probe again.
+      this.firstResponse?.resolve();
+      this.firstResponse = undefined;
+    }
+  }
+
+  /** Pauses every request of this key for `ms`. */
+  pause(ms: number, now = Date.now()): void {
+    if (now + ms <= this.pausedUntil) return;
+    this.pausedUntil = now + ms;
+    this.rampUntil = this.pausedUntil + Math.min(PAUSE_RELEASE_SPREAD_MS, ms);
+  }
+
+  private observe(response: Response): void {
+    const now = Date.now();
+    this.learned = true;
+    this.firstResponse?.resolve();
+    const budget = readRateLimit(response.headers, now);
+    const current = this.budget;
+    if (budget) {
+      // Responses overtake each other: within one window the lowest `remaining` is the latest count.
+      if (current && Math.abs(current.resetAt - budget.resetAt) < 1000) current.remaining = Math.min(current.remaining, budget.remaining);
+      else if (!current || budget.resetAt > current.resetAt) this.budget = budget;
+    }
+    if (response.status === 429 || response.status === 503) {
+      const wait = serverWaitMs(response, now) ?? (response.status === 429 ? THROTTLE_PAUSE_MS : undefined);
+      if (wait !== undefined) this.pause(wait, now);
+    }
+  }
+
+  // Until the first answer we know nothing about the budget: send one request, not a burst that a
+  // small budget would answer with a row of 429s.
+  private async awaitFirstResponse(): Promise<void> {
+    if (this.learned) return;
+    if (!this.firstResponse) {
+      let resolve!: () => void;
+      const done = new Promise<void>((r) => (resolve = r));
+      this.firstResponse = { done, resolve };
+      return;
+    }
+    const stop = new AbortController();
+    const timer = sleep(FIRST_RESPONSE_WAIT_MS, undefined, { signal: stop.signal }).catch(() => undefined);
+    await Promise.race([this.firstResponse.done, timer]);
+    stop.abort();
+  }
+
+  private blockedUntil(now: number): number {
+    const b = this.budget;
+    return b && b.remaining === 0 && now < b.resetAt ? Math.max(this.pausedUntil, b.resetAt) : this.pausedUntil;
+  }
+
+  /** Spacing between request starts: the remaining budget spread over the time until reset. */
+  private interval(now: number): number {
+    const b = this.budget;
+    if (!b) return 0;
+    // The window ended and no response has told us about the new one yet: assume a fresh budget.
+    if (now >= b.resetAt) return b.limit && b.periodMs ? b.periodMs / b.limit : 0;
+    // Requests in flight may not be counted in `remaining` yet.
+    const left = b.remaining - this.inFlight;
+    if (b.limit && left > b.limit * (1 - BURST_SHARE)) return 0;
+    return (b.resetAt - now) / Math.max(1, left);
+  }
+
+  private refuseLongWait(waitMs: number, maxWaitMs: number): void {
+    if (waitMs <= maxWaitMs) return;
+    throw ApplicationFailure.create({
+      type: 'RateLimited',
+      message: `${this.key}: rate limit reached; the next request may go in ${Math.ceil(waitMs / 1000)} s`,
+      nextRetryDelay: Math.ceil(waitMs),
+    });
+  }
+}
+
+const limiters = new Map<string, RateLimiter>();
+
+/**
+ * The process-wide limiter of one API account, e.g. `port:api.getport.io:<credential hash>`. Keys
+ * must not contain secrets: they appear in error messages.
+ */
+export function limiterFor(key: string): RateLimiter {
+  let limiter = limiters.get(key);
+  if (!limiter) limiters.set(key, (limiter = new RateLimiter(key)));
+  return limiter;
+}

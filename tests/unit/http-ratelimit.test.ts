@@ -1,0 +1,106 @@
+// Pacing from x-ratelimit-* headers against a real local server that keeps one fixed-window counter
+// per account, as Port does per organisation.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ApplicationFailure } from '@temporalio/common';
+import { apiClient } from '../../activities/http/client';
+import { SimServer } from '../../sim/http';
+
+const servers: SimServer[] = [];
+after(() => Promise.all(servers.map((s) => s.close())));
+
+/** Fixed windows of `periodS` seconds aligned to the epoch; 429 past `limit`; counts what it answered. */
+async function limitedServer(limit: number, periodS: number, latencyMs = 0) {
+  const sim = new SimServer();
+  servers.push(sim);
+  const stats = { ok: 0, throttled: 0, inFlight: 0, maxInFlight: 0 };
+  let window = 0;
+  let used = 0;
+  sim.route('GET', '/thing', async () => {
+    stats.maxInFlight = Math.max(stats.maxInFlight, ++stats.inFlight);
+    if (latencyMs) await sleep(latencyMs);
+    stats.inFlight--;
+    const now = Date.now();
+    const current = Math.floor(now / 1000 / periodS);
+    if (current !== window) [window, used] = [current, 0];
+    const reset = String((current + 1) * periodS);
+    const over = used >= limit;
+    if (!over) used++;
+    const headers = {
+      'x-ratelimit-limit': String(limit),
+      'x-ratelimit-remaining': String(limit - used),
+      'x-ratelimit-reset': reset,
+      'x-ratelimit-period': String(periodS),
+      ...(over ? { 'retry-after': String(Math.max(1, Math.ceil(((current + 1) * periodS * 1000 - now) / 1000))) } : {}),
+    };
+    if (over) stats.throttled++;
+    else stats.ok++;
+    return over ? { status: 429, headers, body: { ok: false, error: 'rate_limited' } } : { status: 200, headers, body: { ok: true } };
+  });
+  return { url: await sim.listen(), stats };
+}
+
+const client = (url: string, key = randomUUID()) => apiClient('test', { prefixUrl: url, limitKey: `test:${key}` });
+
+test('a budget that binds: requests are spread over the window and none is refused', async () => {
+  const { url, stats } = await limitedServer(10, 1);
+  const http = client(url);
+  await Promise.all(Array.from({ length: 30 }, () => http.get('thing').json()));
+  assert.equal(stats.ok, 30);
+  assert.equal(stats.throttled, 0);
+});
+
+test('two replicas (two limiters) on one account pace from the shared counter and stay within it', async () => {
+  const { url, stats } = await limitedServer(20, 2);
+  const [a, b] = [client(url), client(url)];
+  // Start with a window, so the test is not about a window that ends 10 ms after the first answer.
+  await sleep(2000 - (Date.now() % 2000) + 10);
+  await Promise.all(Array.from({ length: 60 }, (_, i) => (i % 2 ? a : b).get('thing').json()));
+  assert.equal(stats.ok, 60);
+  // Each replica learns of the other's requests one answer late: the last request or two of a window can overlap.
+  assert.ok(stats.throttled <= 4, `${stats.throttled} requests refused`);
+});
+
+test('a plentiful budget does not serialize requests', async () => {
+  const { url, stats } = await limitedServer(100_000, 60, 30);
+  const http = client(url);
+  await Promise.all(Array.from({ length: 100 }, () => http.get('thing').json()));
+  assert.equal(stats.ok, 100);
+  assert.ok(stats.maxInFlight >= 20, `at most ${stats.maxInFlight} requests were in flight together`);
+});
+
+test('remaining 0: nothing goes until the reset', async () => {
+  const sim = new SimServer();
+  servers.push(sim);
+  const arrivals: number[] = [];
+  let reset = 0;
+  sim.route('GET', '/thing', () => {
+    arrivals.push(Date.now());
+    if (arrivals.length === 1) reset = Math.ceil(Date.now() / 1000) + 1;
+    return { status: 200, headers: { 'x-ratelimit-remaining': arrivals.length === 1 ? '0' : '5', 'x-ratelimit-reset': String(reset) }, body: {} };
+  });
+  const http = client(await sim.listen());
+  await http.get('thing').json();
+  await http.get('thing').json();
+  assert.ok(arrivals[1]! >= reset * 1000, `second request ${reset * 1000 - arrivals[1]!} ms before the reset`);
+});
+
+test('a spent budget that resets later than the in-request budget ends the attempt for Temporal to retry', async () => {
+  const sim = new SimServer();
+  servers.push(sim);
+  let n = 0;
+  sim.route('GET', '/thing', () => {
+    n++;
+    return { status: 200, headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 60), 'x-ratelimit-period': '300' }, body: {} };
+  });
+  const http = client(await sim.listen());
+  await http.get('thing').json();
+  const err = await http.get('thing').json().catch((e: unknown) => e);
+  assert.equal(n, 1, 'the second request was never sent');
+  assert.ok(err instanceof ApplicationFailure);
+  assert.equal(err.type, 'RateLimited');
+  assert.equal(err.nonRetryable, false);
+  assert.ok(err.nextRetryDelay && Number(err.nextRetryDelay) > 55_000);
+});
