@@ -9,7 +9,8 @@ import { serverWaitMs } from './headers';
 
 const RETRYABLE_4XX = new Set([408, 429]);
 
-async function apiMessage(response: Response): Promise<string> {
+/** The API's own message from an error answer: `message`, else `error`, else the text. */
+export async function apiMessage(response: Response): Promise<string> {
   const text = (await response.text().catch(() => '')).slice(0, 500);
   try {
     const json = JSON.parse(text) as { message?: unknown; error?: unknown };

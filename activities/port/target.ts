@@ -1,0 +1,108 @@
+// Port as the engine's sync target (activities/engine/target.ts): reads for diffing by identifier,
+// bulk upserts, the entities this integration instance owns (ownership.ts), and deletes.
+import { redactSecrets } from '../../worker/logger';
+import type { Entity, OwnedEntity, RelationValue } from '../engine/entity';
+import type { DeleteResult, Target, UpsertOptions, UpsertResult } from '../engine/target';
+import { deleteEntities } from './bulkDelete';
+import { MAX_BULK_ENTITIES, upsertEntities, type ItemFailure } from './bulkUpsert';
+import type { PortClient } from './client';
+import { ownedRule } from './ownership';
+import type { EntityBody, PortEntity } from './schemas';
+
+/** Port's page limit for searches. */
+const SEARCH_PAGE = 1000;
+
+export interface PortTargetOptions {
+  /** Its User-Agent marks what this integration instance writes, and so what it owns. */
+  client: PortClient;
+  /**
+   * Also treat entities no integration wrote (no `port-sync/`, `port-ocean/` or `port-k8s-exporter`
+   * in `$datasource`: made by hand or by the old seed scripts) as this instance's, so they are
+   * reconciled (and deleted when stale) from now on. Default false. See docs/ownership.md.
+   */
+  adoptExisting?: boolean;
+}
+
+export class PortTarget implements Target {
+  readonly api = 'port';
+  readonly maxBatch = MAX_BULK_ENTITIES;
+  private readonly client: PortClient;
+  private readonly relationIds = new Map<string, Promise<string[]>>();
+
+  constructor(private readonly options: PortTargetOptions) {
+    this.client = options.client;
+  }
+
+  async getMany(blueprint: string, identifiers: string[], signal: AbortSignal): Promise<Map<string, Entity>> {
+    const found = new Map<string, Entity>();
+    for (let i = 0; i < identifiers.length; i += SEARCH_PAGE) {
+      const chunk = identifiers.slice(i, i + SEARCH_PAGE);
+      const rules = [{ property: '$identifier', operator: 'in', value: chunk }];
+      for await (const page of this.client.search(blueprint, rules, { limit: SEARCH_PAGE, signal })) {
+        for (const e of page) found.set(e.identifier, toEntity(blueprint, e));
+      }
+    }
+    return found;
+  }
+
+  async upsert(blueprint: string, entities: Entity[], opts: UpsertOptions): Promise<UpsertResult> {
+    const outcome = await upsertEntities(this.client, blueprint, entities.map(toBody), {
+      merge: opts.merge,
+      createMissingRelatedEntities: opts.createMissingRelatedEntities,
+      signal: opts.signal,
+    });
+    return { written: outcome.written, failed: outcome.failed.map(redacted) };
+  }
+
+  async *listOwned(blueprint: string, signal: AbortSignal): AsyncIterable<OwnedEntity[]> {
+    // Only what reconcile needs: identifier, updatedAt and relation values (by the relations' ids).
+    const include = ['$identifier', '$updatedAt', ...(await this.relationsOf(blueprint, signal))];
+    const rules = [ownedRule(this.client.ownerMark, this.options.adoptExisting ?? false)];
+    for await (const page of this.client.search(blueprint, rules, { include, limit: SEARCH_PAGE, signal })) {
+      yield page.map((e) => ({
+        identifier: e.identifier,
+        blueprint,
+        updatedAt: e.updatedAt ?? new Date(0).toISOString(),
+        relations: toRelations(e.relations),
+      }));
+    }
+  }
+
+  async delete(blueprint: string, identifiers: string[], opts: { deleteDependents: boolean; signal: AbortSignal }): Promise<DeleteResult> {
+    const outcome = await deleteEntities(this.client, blueprint, identifiers, opts);
+    return { deleted: outcome.deleted, failed: outcome.failed.map(redacted) };
+  }
+
+  private relationsOf(blueprint: string, signal: AbortSignal): Promise<string[]> {
+    let ids = this.relationIds.get(blueprint);
+    if (!ids) {
+      ids = this.client.getBlueprint(blueprint, signal).then((bp) => Object.keys(bp?.relations ?? {}));
+      ids.catch(() => this.relationIds.delete(blueprint));
+      this.relationIds.set(blueprint, ids);
+    }
+    return ids;
+  }
+}
+
+function toBody(e: Entity): EntityBody {
+  const body: EntityBody = { identifier: e.identifier, properties: e.properties, relations: e.relations };
+  if (e.title !== undefined) body.title = e.title;
+  if (e.icon !== undefined) body.icon = e.icon;
+  if (e.team !== undefined) body.team = e.team;
+  return body;
+}
+
+function toEntity(blueprint: string, e: PortEntity): Entity {
+  const entity: Entity = { identifier: e.identifier, blueprint, properties: e.properties ?? {}, relations: toRelations(e.relations) };
+  if (e.title != null) entity.title = e.title;
+  if (e.icon != null) entity.icon = e.icon;
+  if (e.team != null) entity.team = e.team;
+  return entity;
+}
+
+function toRelations(relations: PortEntity['relations']): Record<string, RelationValue> {
+  return { ...relations };
+}
+
+// Port's messages can echo what was sent; registered secrets never reach a workflow's history.
+const redacted = (f: ItemFailure): ItemFailure => ({ identifier: f.identifier, message: redactSecrets(f.message) });
