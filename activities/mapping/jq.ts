@@ -13,6 +13,8 @@ export class JqRuntimeError extends Error {}
 
 export interface JqProgram {
   readonly source: string;
+  /** Set when the expression is a literal (`"service"`, `true`), so callers can skip running it per item. */
+  readonly constant?: { value: unknown } | undefined;
   /** Every output. */
   run(input: unknown): unknown[];
   /** The first output, or `undefined` when there is none (stops the expression after it). */
@@ -24,8 +26,11 @@ const compiler = new Compiler(NATIVES);
 /** Compiles `source`; throws JqCompileError with jq-like reasons (syntax errors, unknown functions/variables). */
 export function compileJq(source: string): JqProgram {
   let compiled: Compiled;
+  let constant: { value: unknown } | undefined;
   try {
-    compiled = compiler.compile(parse(source));
+    const tree = parse(source);
+    if (tree.t === 'literal') constant = { value: tree.value };
+    compiled = compiler.compile(tree);
   } catch (e) {
     if (e instanceof JqSyntaxError || e instanceof JqCompileError) throw new JqCompileError(e.message);
     throw e;
@@ -33,6 +38,7 @@ export function compileJq(source: string): JqProgram {
   const one = compiled.one;
   return {
     source,
+    constant,
     run: (input) =>
       guard(() => {
         if (one) return [one(input as Json, ROOT_ENV)];
