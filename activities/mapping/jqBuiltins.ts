@@ -537,14 +537,17 @@ function recurse(f: Compiled | null, cond: Compiled | null): Compiled {
   };
   const value: Filter = (i, env, emit) => {
     emit(i);
+    // `f | select(cond) | recurse`: once per truthy output of cond.
     children(i, env, (c) => {
-      if (!cond || truthy(firstOf(cond, c, env) ?? null)) value(c, env, emit);
+      if (!cond) value(c, env, emit);
+      else cond.value(c, env, (ok) => truthy(ok) && value(c, env, emit));
     });
   };
   const path: PathFilter = (i, p, env, emit) => {
     emit(i, p);
     const step = (c: Json, cp: (string | number | { start: Json; end: Json })[]) => {
-      if (!cond || truthy(firstOf(cond, c, env) ?? null)) path(c, cp, env, emit);
+      if (!cond) path(c, cp, env, emit);
+      else cond.value(c, env, (ok) => truthy(ok) && path(c, cp, env, emit));
     };
     if (!f) {
       if (Array.isArray(i)) i.forEach((x, k) => step(x, [...p, k]));
@@ -652,7 +655,8 @@ filter('INDEX', 2, ([rows, key]) => single(indexBy((i, e, emit) => rows!.value(i
 filter('path', 1, ([f]) => compiled((i, env, emit) => f!.path()(i, [], env, (_v, p) => emit(pathToJson(p)))));
 const allPaths = (i: Json, env: Env): Json[][] => pathsOf(natives.get('recurse/0')!([]), i, env).filter((p) => p.length > 0);
 filter('paths', 0, () => compiled((i, env, emit) => allPaths(i, env).forEach(emit)));
-filter('paths', 1, ([f]) => compiled((i, env, emit) => allPaths(i, env).forEach((p) => truthy(firstOf(f!, getPath(i, p), env) ?? null) && emit(p))));
+// `paths(f)` is `paths | select(...)`: a path is emitted once per truthy output of f.
+filter('paths', 1, ([f]) => compiled((i, env, emit) => allPaths(i, env).forEach((p) => f!.value(getPath(i, p), env, (c) => truthy(c) && emit(p)))));
 filter('leaf_paths', 0, () => compiled((i, env, emit) => allPaths(i, env).forEach((p) => { const v = getPath(i, p); if (!Array.isArray(v) && !isObject(v)) emit(p); })));
 const needPath = (p: Json): Json[] => {
   if (!Array.isArray(p)) throw new JqError('Path must be specified as an array');

@@ -179,6 +179,17 @@ const CASES: Case[] = [
   c('repo', '[paths(type == "boolean")] | length, ([leaf_paths] | length)'),
   c('repo', 'path(.owner.login), getpath(["license", "key"]), ([paths] | length)'),
   c('repo', 'to_entries | map(select(.value | type == "string")) | length'),
+  // updates and deletions through paths
+  c('repo', 'del(.topics[] | select(startswith("team-"))) | .topics'),
+  c('repo', '.permissions |= with_entries(.value |= not) | .permissions'),
+  c('repo', '.custom_properties | del(.[] | select(. == null)) | keys'),
+  c('repo', '.owner.login |= ascii_upcase | .owner'),
+  c('repo', '.topics[1:] = ["x"] | .topics'),
+  c('repo', '.homepage //= .html_url | .homepage'),
+  c('repo', '.topics[0] -= "x"'),
+  c('repo', 'setpath(["a", "b"]; 1) | .a, (delpaths([["owner"], ["license"]]) | has("owner"))'),
+  c('repo', '.license | [paths(..)], [recurse(.[]?; . != null)] | length'),
+  c('env', '.workloads | to_entries | sort_by(.key) | map("\\(.key)=\\(.value.replicas)") | join("&")'),
   // conditionals
   c('repo', 'if .archived then "archived" elif .private then "private" else "public" end'),
   c('env', 'if .last_deploy.status == "succeeded" then "healthy" else "unhealthy" end'),
