@@ -157,6 +157,18 @@ test('search pages through a blueprint with the cursor', async () => {
   assert.equal(new Set(ids).size, 45);
 });
 
+test('a 429 storm and reset connections are ridden out: every entity is written once', async () => {
+  const s = await freshSim({ rateLimits: { scale: 0.002, windowSeconds: 2 } });
+  const c = newClient(s);
+  await c.getEntity('service', 'warm-up');
+  s.faults = { ...s.faults, throttleRatio: 0.3, throttleRetryAfterSeconds: 1, resetRatio: 0.1 };
+  const entities = Array.from({ length: 200 }, (_, i) => entity(`storm-${i}`));
+  const outcome = await upsertEntities(c, 'service', entities, write);
+  assert.deepEqual(outcome.failed, []);
+  assert.equal(outcome.written.length, 200);
+  assert.equal(s.entities('service').length, 200);
+});
+
 test('every request and response above matches port-apispec.yaml', { skip: skipReason(SPEC) }, () => {
   const validator = OpenApiValidator.load(specPath(SPEC)!, {
     allowExtraResponseProperties: ['blueprint', 'createdAt', 'updatedAt', 'createdBy', 'updatedBy'],
