@@ -5,11 +5,14 @@ import { ZodError } from 'zod';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Config } from '../config/schema';
 import type { EventRef } from '../workflows/definitions';
-import type { Connector } from './connector';
-import { createConnector, findIntegration } from './connectors';
+import { findIntegration } from './connectors';
+import { DigestBuilder } from './engine/digest';
+import { reconcileRun, type ReconcileOutcome, type RunKind } from './engine/reconcileRun';
+import { emptyCounts, syncPage, type PageCounts } from './engine/syncPage';
 import { processMetrics } from './metrics';
 import { toActivityFailure, withHttpFailures } from './http/errors';
 import { lifecycle } from './lifecycle';
+import { createRuntime, type IntegrationRuntime } from './runtime';
 
 export interface KindChunkInput {
   integration: string;
@@ -20,41 +23,59 @@ export interface KindChunkInput {
 
 /** A paging activity returns after this long (or worker.pagesPerActivity pages) so progress lands in history. */
 const CHUNK_MS = 20_000;
+/** ...or after this many items, which keeps its heartbeat (which carries the digest) small. */
+const CHUNK_ITEMS = 20_000;
+/** Failure reasons one chunk reports; the counts are always complete. */
+const REASONS_PER_CHUNK = 5;
+/** Upsert calls one page has in flight; the API's limiter paces them. */
+const UPSERT_CONCURRENCY = 8;
 
-export interface KindChunk {
+export interface KindChunk extends PageCounts {
   pages: number;
-  fetched: number;
-  written: number;
-  unchanged: number;
-  failed: number;
+  /** A few readable reasons for failed items. */
+  failures: string[];
+  /** Why the kind cannot be reconciled (an item without identifier), if so. */
+  incomplete?: string;
   /** Next page to fetch; absent when the kind is complete. */
   cursor?: string;
+  /** The entities this chunk produced, as a compact digest (never a list in history). */
+  digest: string;
 }
 
 export interface SyncPlan {
   kinds: string[];
+  /** Kinds the mapping names that the source does not offer. */
+  ignoredKinds: string[];
   /** The task queue of the connector's API: its rate limit holds across all worker replicas. */
   taskQueue: string;
+}
+
+export interface ReconcileInput {
+  integration: string;
+  startedAt: string;
+  dryRun: boolean;
+  kinds: RunKind[];
+  identifierPrefix?: string;
 }
 
 export const apiTaskQueue = (mainQueue: string, api: string) => `${mainQueue}.${api}`;
 
 export function createActivities(config: Config, env: NodeJS.ProcessEnv = process.env) {
-  // One connector (and HTTP client) per integration for the life of the worker, not one per activity.
-  const connectors = new Map<string, Connector>();
-  const connectorFor = (integrationId: string) => {
-    let connector = connectors.get(integrationId);
-    if (!connector) {
-      connector = createConnector(findIntegration(config, integrationId), env);
-      connectors.set(integrationId, connector);
+  // One runtime (connector, mapping, HTTP clients) per integration for the life of the worker.
+  const runtimes = new Map<string, IntegrationRuntime>();
+  const runtimeFor = (integrationId: string) => {
+    let runtime = runtimes.get(integrationId);
+    if (!runtime) {
+      runtime = createRuntime(config, findIntegration(config, integrationId), env);
+      runtimes.set(integrationId, runtime);
     }
-    return connector;
+    return runtime;
   };
 
   return {
     async planSync(input: { integration: string; kinds?: string[] }): Promise<SyncPlan> {
-      const connector = connectorFor(input.integration);
-      const all = connector.kinds();
+      const runtime = runtimeFor(input.integration);
+      const all = runtime.kinds;
       const unknown = (input.kinds ?? []).filter((k) => !all.includes(k));
       if (unknown.length > 0) {
         throw ApplicationFailure.nonRetryable(
@@ -62,39 +83,95 @@ export function createActivities(config: Config, env: NodeJS.ProcessEnv = proces
           'UnknownKind',
         );
       }
+      if (runtime.ignoredKinds.length > 0) {
+        log.warn('the mapping names kinds the source does not offer; they are not synced', { integration: input.integration, kinds: runtime.ignoredKinds });
+      }
       // Keep dependency order whatever order the caller listed the kinds in.
       const kinds = input.kinds?.length ? all.filter((k) => input.kinds!.includes(k)) : all;
-      return { kinds, taskQueue: apiTaskQueue(config.worker.taskQueue, connector.api) };
+      return { kinds, ignoredKinds: runtime.ignoredKinds, taskQueue: apiTaskQueue(config.worker.taskQueue, runtime.connector.api) };
+    },
+
+    /** Creates what the target needs before the first write (Port: missing blueprints, properties, relations). */
+    async prepareTarget(input: { integration: string }): Promise<{ changes: string[] }> {
+      const runtime = runtimeFor(input.integration);
+      return withHttpFailures(runtime.target.api, async () => ({ changes: await runtime.prepare(cancellationSignal()) }));
     },
 
     /** Pages through one kind from a cursor, heartbeating each page so a retry resumes where it was. */
     async syncKindChunk(input: KindChunkInput): Promise<KindChunk> {
-      const connector = connectorFor(input.integration);
+      const runtime = runtimeFor(input.integration);
       const signal = cancellationSignal();
       const resumed = activityInfo().heartbeatDetails as KindChunk | undefined;
-      const chunk: KindChunk = resumed ?? { pages: 0, fetched: 0, written: 0, unchanged: 0, failed: 0, cursor: input.cursor };
+      const chunk: KindChunk = resumed ?? { ...emptyCounts(), pages: 0, failures: [], cursor: input.cursor, digest: '' };
+      const digest = DigestBuilder.from(chunk.digest);
       const deadline = Date.now() + CHUNK_MS;
       let pagesThisAttempt = 0;
       const metrics = processMetrics();
       const tags = { integration: input.integration, kind: input.kind };
-      return withHttpFailures(connector.api, async () => {
+      // A page that waits out a rate limit still reports in; the details are always the last whole page.
+      const keepAlive = setInterval(() => heartbeat(chunk), 5_000);
+      return withHttpFailures(runtime.connector.api, async () => {
         do {
-          const page = await connector.fetchPage(input.kind, chunk.cursor, signal);
-          const result = await connector.writeItems(input.kind, page.items, { dryRun: input.dryRun, signal });
+          const page = await runtime.connector.fetchPage(input.kind, chunk.cursor, signal);
+          const outcome = await syncPage({
+            integration: input.integration,
+            kind: input.kind,
+            items: page.items,
+            mapping: runtime.mapping,
+            target: runtime.target,
+            dryRun: input.dryRun,
+            digest,
+            signal,
+            concurrency: UPSERT_CONCURRENCY,
+          });
+          for (const key of Object.keys(emptyCounts()) as (keyof PageCounts)[]) chunk[key] += outcome[key];
+          chunk.failures.push(...outcome.failures.slice(0, REASONS_PER_CHUNK - chunk.failures.length));
+          chunk.incomplete ??= outcome.incomplete;
+          for (const failure of outcome.failures) log.warn('item not synced', { reason: failure });
           chunk.pages += 1;
           pagesThisAttempt += 1;
-          chunk.fetched += page.items.length;
-          chunk.written += result.written;
-          chunk.unchanged += result.unchanged;
-          chunk.failed += result.failed;
           chunk.cursor = page.next;
+          chunk.digest = digest.encode();
           heartbeat(chunk);
-          metrics?.entities('written', result.written, tags);
-          metrics?.entities('unchanged', result.unchanged, tags);
-          metrics?.entities('failed', result.failed, tags);
-        } while (chunk.cursor && Date.now() < deadline && pagesThisAttempt < config.worker.pagesPerActivity && !lifecycle.draining);
+          metrics?.entities('written', outcome.created + outcome.updated, tags);
+          metrics?.entities('unchanged', outcome.unchanged, tags);
+          metrics?.entities('failed', outcome.failed, tags);
+        } while (
+          chunk.cursor &&
+          Date.now() < deadline &&
+          pagesThisAttempt < config.worker.pagesPerActivity &&
+          digest.size < CHUNK_ITEMS &&
+          !lifecycle.draining
+        );
         return chunk;
-      });
+      }).finally(() => clearInterval(keepAlive));
+    },
+
+    /** Deletes what the integration owns and the run did not produce, only when that is certain (invariant 4). */
+    async reconcile(input: ReconcileInput): Promise<ReconcileOutcome> {
+      const runtime = runtimeFor(input.integration);
+      const outcome = await withHttpFailures(runtime.target.api, () =>
+        reconcileRun({
+          integration: input.integration,
+          target: runtime.target,
+          mapping: runtime.mapping,
+          kinds: input.kinds,
+          startedAt: input.startedAt,
+          dryRun: input.dryRun,
+          identifierPrefix: input.identifierPrefix,
+          signal: cancellationSignal(),
+          progress: () => heartbeat(),
+        }),
+      );
+      for (const [kind, n] of Object.entries(outcome.deletedByKind)) {
+        if (!input.dryRun) processMetrics()?.entities('deleted', n, { integration: input.integration, kind });
+      }
+      if (outcome.status === 'refused') {
+        const reason = /threshold/.test(outcome.reason!) ? 'threshold' : /no entities/.test(outcome.reason!) ? 'empty_source' : 'incomplete';
+        processMetrics()?.deletionsRefused(input.integration, reason, 1);
+        log.warn('reconcile refused', { integration: input.integration, reason: outcome.reason });
+      }
+      return outcome;
     },
 
     async recordSyncOutcome(input: { integration: string; status: 'completed' | 'failed'; dryRun: boolean }) {
@@ -107,7 +184,7 @@ export function createActivities(config: Config, env: NodeJS.ProcessEnv = proces
      * go on; a transient failure fails the attempt, so the batch is retried in order.
      */
     async applyEvents(input: { integration: string; events: EventRef[] }): Promise<{ applied: number; failed: number }> {
-      const connector = connectorFor(input.integration);
+      const { connector } = runtimeFor(input.integration);
       const signal = cancellationSignal();
       let failed = 0;
       for (const event of input.events) {

@@ -68,13 +68,27 @@ export async function follow(handle: WorkflowHandle<typeof syncIntegration>, onP
 
 /** One line per kind: what a person watching a terminal wants to see. */
 export function progressLine(report: SyncReport): string {
-  const kinds = report.kinds.map((k) => `${k.kind} ${k.status} ${k.pages}p ${k.fetched} fetched ${k.written} written${k.failed ? ` ${k.failed} failed` : ''}`);
+  const kinds = report.kinds.map(
+    (k) => `${k.kind} ${k.status} ${k.pages}p ${k.fetched} fetched ${k.created + k.updated} written${k.failed ? ` ${k.failed} failed` : ''}`,
+  );
   return `${report.integration}: ${kinds.join(' | ') || 'planning'}`;
 }
 
 export function reportTable(report: SyncReport): string {
-  const rows = [['KIND', 'STATUS', 'PAGES', 'FETCHED', 'WRITTEN', 'UNCHANGED', 'FAILED']];
-  for (const k of report.kinds) rows.push([k.kind, k.status, ...[k.pages, k.fetched, k.written, k.unchanged, k.failed].map(String)]);
-  const header = `${report.integration}: ${report.status}${report.reason ? ` (${report.reason})` : ''}${report.dryRun ? ' [dry run]' : ''}, ${report.runs} run(s), trigger ${report.trigger}`;
-  return [header, formatTable(rows)].join('\n');
+  const rows = [['KIND', 'STATUS', 'PAGES', 'FETCHED', 'CREATED', 'UPDATED', 'UNCHANGED', 'DELETED', 'FAILED']];
+  for (const k of report.kinds) {
+    rows.push([k.kind, k.status, ...[k.pages, k.fetched, k.created, k.updated, k.unchanged, k.deleted, k.failed].map(String)]);
+  }
+  const header = `${report.integration}: ${report.status}${report.reason ? ` (${report.reason})` : ''}${report.dryRun ? ' [dry run: nothing written]' : ''}, ${report.runs} run(s), trigger ${report.trigger}${report.durationSeconds !== undefined ? `, ${report.durationSeconds.toFixed(1)} s` : ''}`;
+  const lines = [header, formatTable(rows)];
+  const { reconcile } = report;
+  if (reconcile.status !== 'pending' && reconcile.status !== 'skipped') {
+    const verb = reconcile.status === 'dry-run' ? 'would delete' : 'deleted';
+    lines.push(`reconcile: ${reconcile.status === 'refused' ? 'refused' : `${verb} ${reconcile.deleted}`}${reconcile.reason ? `: ${reconcile.reason}` : ''}`);
+  }
+  const requests = Object.entries(report.requests ?? {});
+  if (requests.length > 0) lines.push(`requests: ${requests.map(([api, n]) => `${api} ${n}`).join(', ')}`);
+  for (const k of report.kinds) for (const f of k.failures) lines.push(`failed: ${f}`);
+  for (const f of reconcile.failures) lines.push(`not deleted: ${f}`);
+  return lines.join('\n');
 }

@@ -1,7 +1,7 @@
 // Loads port-sync.yaml (or, with no file, builds the config from the seed scripts' environment
 // variables) and validates it before anything runs. Errors name the file, the path and what was expected.
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { configSchema, type Config, type ConfigInput } from './schema';
@@ -40,7 +40,12 @@ export function loadConfig(opts: { path?: string; env?: Env } = {}): LoadedConfi
   } catch (err) {
     throw new ConfigError(opts.path, [`cannot read file (${(err as NodeJS.ErrnoException).code ?? String(err)})`]);
   }
-  return { config: parseConfigText(text, opts.path, env), source: opts.path };
+  const config = parseConfigText(text, opts.path, env);
+  // Mapping files are named relative to the config file that names them.
+  for (const integration of config.integrations) {
+    if (integration.mapping) integration.mapping = resolve(dirname(opts.path), integration.mapping);
+  }
+  return { config, source: opts.path };
 }
 
 export function parseConfigText(text: string, source: string, env: Env = process.env): Config {

@@ -54,8 +54,12 @@ const base = {
   id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and "-", at most 63 characters'),
   /** false or absent: no schedule; runs start by CLI, Web UI or webhook only. */
   schedule: z.union([scheduleSchema, z.literal(false)]).optional(),
-  /** A port-app-config style mapping file; the connector's default mapping when absent. */
+  /** A port-app-config style mapping file (relative to this config file); the connector's default mapping when absent. */
   mapping: z.string().min(1).optional(),
+  /** Create the blueprints the default mapping needs in Port when they are missing. */
+  createBlueprints: z.boolean().default(true),
+  /** Also own (and so clean up) entities of the mapped blueprints that an earlier tool, such as the seed scripts, wrote. */
+  adoptExisting: z.boolean().default(false),
   webhook: webhookAuth.optional(),
 };
 
@@ -64,6 +68,8 @@ export const demoOptionsSchema = z.strictObject({
   pageSize: z.int().min(1).max(1000).default(100),
   kinds: z.array(z.string().min(1)).min(1).default(['team', 'service']),
   apiKeyEnv: envName.default('DEMO_API_KEY'),
+  /** Where the demo source's items go: Port (or its simulator), or the demo API's own catalog. */
+  target: z.enum(['port', 'demo']).default('demo'),
 });
 
 const integrationSchema = z.discriminatedUnion('type', [

@@ -18,7 +18,7 @@ const server = await startScratchServer({ name: 'capture', dynamicConfig: { 'lim
 process.env.TEMPORAL_ADDRESS = server.address;
 const { connectTemporal, demoSetup, eventually, startTestWorkers, testLogger } = await import('../tests/helpers/temporal');
 const temporal = await connectTemporal();
-const setup = await demoSetup({ items: 120, pageSize: 5, schedule: { cron: '0 0 1 1 *' }, overrides: { worker: { pagesPerActivity: 2 } } });
+const setup = await demoSetup({ items: 120, pageSize: 5, port: {}, schedule: { cron: '0 0 1 1 *' }, overrides: { worker: { pagesPerActivity: 2 } } });
 const workers = await startTestWorkers(temporal, setup);
 const { client } = temporal;
 const saved: string[] = [];
@@ -95,6 +95,7 @@ try {
   workers.shutdown();
   await workers.done.catch(() => undefined);
   await setup.sim.stop();
+  await setup.port?.stop();
   await temporal.close();
   await server.dispose();
 }

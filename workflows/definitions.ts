@@ -22,6 +22,8 @@ export interface SyncInput {
   integration: string;
   /** Limit the run to these kinds. Default: every kind of the integration. */
   kinds?: string[];
+  /** Limit deletes to identifiers with this prefix (a run scoped to one app, e.g. "my-app/"). */
+  identifierPrefix?: string;
   /** Compute the report, write nothing. */
   dryRun?: boolean;
   /** Who started it; the Web UI leaves it out. */
@@ -35,18 +37,44 @@ export interface KindProgress {
   status: 'pending' | 'running' | 'done' | 'failed';
   pages: number;
   fetched: number;
-  written: number;
+  created: number;
+  updated: number;
   unchanged: number;
+  deleted: number;
+  /** Items that failed to map or to write; their entities are kept. */
   failed: number;
+  /** Items the selector left out. */
+  filtered: number;
+  /** Items without an identifier: the kind is incomplete and nothing is deleted. */
+  unidentified: number;
+  /** A few reasons for failed items (the worker log has all of them). */
+  failures: string[];
+  /** Why this kind cannot be reconciled. */
+  incomplete?: string;
   /** Opaque cursor of the next page, carried so a continued run resumes mid-kind. */
   cursor?: string;
   error?: string;
+}
+
+export interface ReconcileReport {
+  status: 'pending' | 'done' | 'refused' | 'dry-run' | 'skipped';
+  /** Why nothing (or not everything) was deleted. */
+  reason?: string;
+  deleted: number;
+  /** Entities the target refused to delete (kept). */
+  failed: number;
+  failures: string[];
+  keptWrittenDuringRun: number;
+  keptAsRelationTarget: number;
 }
 
 export interface SyncResume {
   startedAt: string;
   taskQueue: string;
   kinds: KindProgress[];
+  /** Digests of the entities produced so far, per kind (compact hashes, never identifier lists). */
+  digests: Record<string, string[]>;
+  requests: Record<string, number>;
   runs: number;
 }
 
@@ -62,6 +90,11 @@ export interface SyncReport {
   /** Continue-as-new runs this sync took. */
   runs: number;
   kinds: KindProgress[];
+  reconcile: ReconcileReport;
+  /** HTTP requests sent, per API (source and target). */
+  requests: Record<string, number>;
+  /** Wall time in seconds, once finished. */
+  durationSeconds?: number;
 }
 
 /** A webhook event reduced to what a connector needs to act on it without the body (a few KB at most). */

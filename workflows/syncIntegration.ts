@@ -3,6 +3,7 @@
 // delegates to that execution, or reports "skipped" when it is already running. So two syncs of the
 // same integration never run side by side, whoever started them.
 import {
+  ActivityFailure,
   ApplicationFailure,
   ContinueAsNew,
   continueAsNew,
@@ -16,6 +17,7 @@ import {
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities, KindChunk } from '../activities';
+import type { ReconcileOutcome } from '../activities/engine/reconcileRun';
 import {
   INTEGRATION_ATTR,
   KINDS_ATTR,
@@ -23,14 +25,24 @@ import {
   progressQuery,
   syncWorkflowId,
   type KindProgress,
+  type ReconcileReport,
   type SyncInput,
   type SyncReport,
   type Trigger,
 } from './definitions';
 
+const NON_RETRYABLE = ['UnknownIntegration', 'UnknownKind', 'ConnectorUnavailable', 'InvalidMapping', 'MissingSecret'];
+
 const control = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1s', maximumInterval: '1 minute', nonRetryableErrorTypes: ['UnknownIntegration', 'UnknownKind', 'ConnectorUnavailable'] },
+  retry: { initialInterval: '1s', maximumInterval: '1 minute', nonRetryableErrorTypes: NON_RETRYABLE },
+});
+
+/** Reads what the integration owns and deletes the stale part: long for big catalogs, so it heartbeats. */
+const reconciling = proxyActivities<Activities>({
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '1 minute',
+  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE },
 });
 
 const PAGE_ACTIVITY = {
@@ -79,6 +91,8 @@ async function delegate(input: SyncInput & { trigger: Trigger }, canonicalId: st
       finishedAt: now,
       runs: 0,
       kinds: [],
+      reconcile: emptyReconcile('skipped'),
+      requests: {},
     };
   }
 }
@@ -92,11 +106,16 @@ async function runSync(input: SyncInput & { trigger: Trigger }): Promise<SyncRep
     startedAt: input.resume?.startedAt ?? new Date().toISOString(),
     runs: (input.resume?.runs ?? 0) + 1,
     kinds: input.resume?.kinds ?? [],
+    reconcile: emptyReconcile('pending'),
+    requests: input.resume?.requests ?? {},
   };
   setHandler(progressQuery, () => report);
+  // Kept out of the report (and the progress query): compact, but one string per chunk.
+  const digests: Record<string, string[]> = input.resume?.digests ?? {};
 
   let taskQueue = input.resume?.taskQueue;
   if (!taskQueue) {
+    // A mapping that does not compile fails here, before any write.
     const plan = await control.planSync({ integration: input.integration, kinds: input.kinds });
     report.kinds = plan.kinds.map(emptyProgress);
     taskQueue = plan.taskQueue;
@@ -105,61 +124,106 @@ async function runSync(input: SyncInput & { trigger: Trigger }): Promise<SyncRep
       { key: KINDS_ATTR, value: plan.kinds },
       { key: TRIGGER_ATTR, value: input.trigger },
     ]);
+    if (!report.dryRun) await control.prepareTarget({ integration: input.integration });
   }
   const pages = proxyActivities<Activities>({ ...PAGE_ACTIVITY, taskQueue });
 
   try {
     for (const kind of report.kinds) {
-      if (kind.status === 'done') continue;
+      if (kind.status === 'done' || kind.status === 'failed') continue;
       kind.status = 'running';
-      for (;;) {
-        const chunk = await pages.syncKindChunk({
-          integration: input.integration,
-          kind: kind.kind,
-          cursor: kind.cursor,
-          dryRun: report.dryRun,
-        });
-        addChunk(kind, chunk);
-        if (!chunk.cursor) {
-          kind.status = 'done';
-          break;
+      try {
+        for (;;) {
+          const chunk = await pages.syncKindChunk({ integration: input.integration, kind: kind.kind, cursor: kind.cursor, dryRun: report.dryRun });
+          addChunk(kind, chunk);
+          if (chunk.digest) (digests[kind.kind] ??= []).push(chunk.digest);
+          if (!chunk.cursor) {
+            kind.status = 'done';
+            break;
+          }
+          if (workflowInfo().continueAsNewSuggested) {
+            // Only cursors, counts and digests cross over: history stays small however big the source is.
+            await continueAsNew<typeof syncIntegration>({
+              ...input,
+              resume: { startedAt: report.startedAt, kinds: report.kinds, digests, requests: report.requests, runs: report.runs, taskQueue },
+            });
+          }
         }
-        if (workflowInfo().continueAsNewSuggested) {
-          // Only cursors and counts cross over: history stays small however big the source is.
-          await continueAsNew<typeof syncIntegration>({
-            ...input,
-            resume: { startedAt: report.startedAt, kinds: report.kinds, runs: report.runs, taskQueue },
-          });
-        }
+      } catch (err) {
+        // A kind that fails for good does not stop the others from getting fresh data; it stops all deletes.
+        if (!(err instanceof ActivityFailure)) throw err;
+        kind.status = 'failed';
+        kind.error = messageOf(err);
       }
     }
+    const failed = report.kinds.filter((k) => k.status === 'failed');
+    if (failed.length > 0) {
+      const why = failed.map((k) => `kind "${k.kind}" failed: ${k.error}`).join('; ');
+      report.reconcile = { ...emptyReconcile('skipped'), reason: `nothing deleted: ${why}` };
+      throw ApplicationFailure.nonRetryable(`sync of "${input.integration}" incomplete, nothing deleted: ${why}`, 'SyncIncomplete');
+    }
+    const outcome = await reconciling.reconcile({
+      integration: input.integration,
+      startedAt: report.startedAt,
+      dryRun: report.dryRun,
+      identifierPrefix: input.identifierPrefix,
+      kinds: report.kinds.map((k) => ({ kind: k.kind, complete: !k.incomplete, incomplete: k.incomplete, digests: digests[k.kind] ?? [] })),
+    });
+    addReconcile(report, outcome);
   } catch (err) {
     // continueAsNew() ends this run by throwing: that is not a failure.
     if (err instanceof ContinueAsNew) throw err;
     const running = report.kinds.find((k) => k.status === 'running');
     if (running) {
       running.status = 'failed';
-      running.error = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
+      running.error = messageOf(err);
     }
+    if (report.reconcile.status === 'pending') report.reconcile = { ...emptyReconcile('skipped'), reason: 'nothing deleted: the run failed' };
     report.status = 'failed';
     await control.recordSyncOutcome({ integration: input.integration, status: 'failed', dryRun: report.dryRun });
     throw err;
   }
   report.finishedAt = new Date().toISOString();
+  report.durationSeconds = (Date.parse(report.finishedAt) - Date.parse(report.startedAt)) / 1000;
   await control.recordSyncOutcome({ integration: input.integration, status: 'completed', dryRun: report.dryRun });
   return report;
 }
 
-function emptyProgress(kind: string): KindProgress {
-  return { kind, status: 'pending', pages: 0, fetched: 0, written: 0, unchanged: 0, failed: 0 };
+/** The innermost message: an activity failure wraps the activity's own error. */
+function messageOf(err: unknown): string {
+  return err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
 }
+
+function emptyProgress(kind: string): KindProgress {
+  return { kind, status: 'pending', pages: 0, fetched: 0, created: 0, updated: 0, unchanged: 0, deleted: 0, failed: 0, filtered: 0, unidentified: 0, failures: [] };
+}
+
+function emptyReconcile(status: ReconcileReport['status']): ReconcileReport {
+  return { status, deleted: 0, failed: 0, failures: [], keptWrittenDuringRun: 0, keptAsRelationTarget: 0 };
+}
+
+const REASONS_PER_KIND = 10;
 
 function addChunk(progress: KindProgress, chunk: KindChunk) {
   progress.pages += chunk.pages;
   progress.fetched += chunk.fetched;
-  progress.written += chunk.written;
+  progress.created += chunk.created;
+  progress.updated += chunk.updated;
   progress.unchanged += chunk.unchanged;
   progress.failed += chunk.failed;
+  progress.filtered += chunk.filtered;
+  progress.unidentified += chunk.unidentified;
+  progress.failures.push(...chunk.failures.slice(0, REASONS_PER_KIND - progress.failures.length));
+  progress.incomplete ??= chunk.incomplete;
   progress.cursor = chunk.cursor;
+}
+
+function addReconcile(report: SyncReport, outcome: ReconcileOutcome) {
+  const { status, reason, failed, failures, keptWrittenDuringRun, keptAsRelationTarget } = outcome;
+  const deleted = Object.values(outcome.deleted).reduce((n, d) => n + d, 0);
+  report.reconcile = { status, reason, deleted, failed, failures, keptWrittenDuringRun, keptAsRelationTarget };
+  for (const kind of report.kinds) {
+    kind.deleted = outcome.deletedByKind[kind.kind] ?? 0;
+  }
 }
 

@@ -12,19 +12,24 @@ export const demoItemSchema = z.object({
 });
 export type DemoItem = z.infer<typeof demoItemSchema>;
 
-const pageSchema = z.object({ items: z.array(demoItemSchema), next: z.string().optional() });
-const bulkResultSchema = z.object({ written: z.int(), unchanged: z.int() });
+const pageSchema = z.object({ items: z.array(z.unknown()), next: z.string().optional() });
+const bulkResultSchema = z.object({ written: z.int(), unchanged: z.int(), errors: z.array(z.object({ id: z.string(), message: z.string() })) });
+const catalogSchema = z.object({ items: z.array(demoItemSchema.extend({ owner: z.string(), updatedAt: z.string() })) });
 
 export class DemoClient {
   private readonly http: KyInstance;
 
-  constructor(apiUrl: string, apiKey: string) {
+  /** The demo catalog records the User-Agent of each write: that is what an integration owns there. */
+  readonly userAgent: string;
+
+  constructor(apiUrl: string, apiKey: string, integrationId: string) {
+    this.userAgent = `port-sync/${integrationId}/`;
     this.http = apiClient('demo', {
       prefixUrl: apiUrl,
-      headers: { authorization: `Bearer ${apiKey}` },
+      headers: { authorization: `Bearer ${apiKey}`, 'user-agent': this.userAgent },
       timeout: 30_000,
       // Temporal retries the whole activity with backoff; a short in-request retry absorbs blips.
-      retry: { limit: 2, methods: ['get', 'put', 'post'], statusCodes: [408, 429, 500, 502, 503, 504] },
+      retry: { limit: 2, methods: ['get', 'put', 'post', 'delete'], statusCodes: [408, 429, 500, 502, 503, 504] },
     });
   }
 
@@ -38,6 +43,21 @@ export class DemoClient {
   async bulkUpsert(kind: string, items: DemoItem[], signal: AbortSignal) {
     const body = await this.http.post(`v1/catalog/${encodeURIComponent(kind)}/bulk`, { json: { items }, signal }).json();
     return bulkResultSchema.parse(body);
+  }
+
+  /** Catalog items of one kind, optionally only those this integration wrote last. */
+  async catalog(kind: string, ownedOnly: boolean, signal: AbortSignal) {
+    const searchParams: Record<string, string> = { kind };
+    if (ownedOnly) searchParams.owner = this.userAgent;
+    return catalogSchema.parse(await this.http.get('v1/catalog', { searchParams, signal }).json()).items;
+  }
+
+  /** True when it was deleted, false when it was already gone. */
+  async remove(kind: string, id: string, signal: AbortSignal): Promise<boolean> {
+    const res = await this.http.delete(`v1/catalog/${encodeURIComponent(kind)}/${encodeURIComponent(id)}`, { signal, throwHttpErrors: false });
+    if (res.status === 404) return false;
+    if (!res.ok) throw new Error(`demo API: DELETE v1/catalog/${kind}/${id} answered ${res.status}`);
+    return true;
   }
 
   /** Writes one item unless the catalog already holds a newer version; true when written. */

@@ -15,6 +15,14 @@ function hash(blueprint: string, identifier: string): string {
 export class DigestBuilder {
   private readonly hashes = new Set<string>();
 
+  /** Continues a digest, e.g. from the last heartbeat of a retried activity. */
+  static from(encoded: string | undefined): DigestBuilder {
+    const builder = new DigestBuilder();
+    const bytes = Buffer.from(encoded ?? '', 'base64');
+    for (let i = 0; i + HASH_BYTES <= bytes.length; i += HASH_BYTES) builder.hashes.add(bytes.toString('hex', i, i + HASH_BYTES));
+    return builder;
+  }
+
   add(blueprint: string, identifier: string) {
     this.hashes.add(hash(blueprint, identifier));
   }

@@ -11,11 +11,9 @@ export interface ReconcileInput {
   /** Every entity this integration owns in the blueprints being reconciled. */
   owned: OwnedEntity[];
   produced: Produced;
-  /** Entities the run produced for these blueprints (inside the scope); 0 means the source looked empty. */
-  producedCount: number;
   /** ISO time the run started: anything written since then is someone's fresh data, never stale. */
   runStartedAt: string;
-  /** Largest share of the owned entities in scope one run may delete (0..1). */
+  /** Largest share of one blueprint's owned entities in scope that one run may delete (0..1). */
   threshold: number;
   /** A run scoped to part of the source (one app) deletes only identifiers with this prefix. */
   identifierPrefix?: string;
@@ -38,8 +36,15 @@ export function planDeletes(input: ReconcileInput): ReconcilePlan {
   const runStart = Date.parse(input.runStartedAt);
 
   const stale = new Map<string, OwnedEntity>();
+  const perBlueprint = new Map<string, { owned: number; produced: number }>();
   for (const entity of inScope) {
-    if (input.produced.has(entity.blueprint, entity.identifier)) continue;
+    const counts = perBlueprint.get(entity.blueprint) ?? { owned: 0, produced: 0 };
+    perBlueprint.set(entity.blueprint, counts);
+    counts.owned += 1;
+    if (input.produced.has(entity.blueprint, entity.identifier)) {
+      counts.produced += 1;
+      continue;
+    }
     if (Date.parse(entity.updatedAt) >= runStart) {
       plan.keptWrittenDuringRun += 1;
       continue;
@@ -48,19 +53,24 @@ export function planDeletes(input: ReconcileInput): ReconcilePlan {
   }
   if (stale.size === 0) return plan;
 
-  if (input.producedCount === 0) {
-    return { ...plan, refused: `the source returned no entities, so none of the ${inScope.length} owned ones is deleted` };
-  }
-
   keepRelationTargets(input.owned, stale, plan);
 
-  const share = stale.size / inScope.length;
-  if (share > input.threshold) {
-    return {
-      ...plan,
-      refused: `${stale.size} of ${inScope.length} owned entities (${percent(share)}) would be deleted, above the threshold of ${percent(input.threshold)} (entityDeletionThreshold)`,
-    };
+  // Judged per blueprint: a source that returns nothing for one kind must not empty its blueprint
+  // just because the other kinds look healthy.
+  const staleCounts = new Map<string, number>();
+  for (const e of stale.values()) staleCounts.set(e.blueprint, (staleCounts.get(e.blueprint) ?? 0) + 1);
+  const refusals: string[] = [];
+  for (const [blueprint, n] of staleCounts) {
+    const counts = perBlueprint.get(blueprint)!;
+    if (counts.produced === 0) {
+      refusals.push(`the source returned none of the ${counts.owned} owned "${blueprint}" entities`);
+    } else if (n / counts.owned > input.threshold) {
+      refusals.push(
+        `${n} of ${counts.owned} owned "${blueprint}" entities (${percent(n / counts.owned)}) would be deleted, above the threshold of ${percent(input.threshold)} (entityDeletionThreshold)`,
+      );
+    }
   }
+  if (refusals.length > 0) return { ...plan, refused: refusals.join('; ') };
 
   const rank = new Map(input.blueprintOrder.map((bp, i) => [bp, i]));
   plan.deletes = [...stale.values()].sort((a, b) => (rank.get(b.blueprint) ?? -1) - (rank.get(a.blueprint) ?? -1));

@@ -23,9 +23,13 @@ export class DemoSim {
   readonly http = new SimServer();
   readonly source = new Map<string, DemoItem[]>();
   readonly catalog = new Map<string, DemoItem>();
+  /** Who last wrote each catalog item (its User-Agent) and when: the demo target's ownership. */
+  readonly meta = new Map<string, { owner: string; updatedAt: string }>();
   /** Versions written per object key (`kind/id`), in write order. */
   readonly writes = new Map<string, number[]>();
   failKinds = new Set<string>();
+  /** Status the failing kinds answer with: 500 (retried) or a 4xx (final). */
+  failStatus = 500;
   pageDelayMs: number;
   url = '';
   /** Writes this predicate matches are refused with 422, as an API refuses an invalid entity. */
@@ -44,7 +48,7 @@ export class DemoSim {
     this.http.route('GET', '/v1/kinds/:kind/items', async ({ params, query, headers }) => {
       const denied = auth(headers);
       if (denied) return denied;
-      if (this.failKinds.has(params.kind!)) return { status: 500, body: { error: 'internal', message: `kind ${params.kind} is broken` } };
+      if (this.failKinds.has(params.kind!)) return { status: this.failStatus, body: { error: 'broken', message: `kind ${params.kind} is broken` } };
       if (this.pageDelayMs > 0) await new Promise((r) => setTimeout(r, this.pageDelayMs));
       const items = this.source.get(params.kind!) ?? [];
       const offset = Number(query.get('cursor') ?? 0);
@@ -60,8 +64,12 @@ export class DemoSim {
       const items = (body as { items?: DemoItem[] } | undefined)?.items;
       if (!Array.isArray(items)) return { status: 400, body: { error: 'bad_request', message: 'items must be an array' } };
       let written = 0;
-      for (const item of items) if (this.write({ ...item, kind: params.kind! })) written += 1;
-      return { status: 200, body: { written, unchanged: items.length - written } };
+      const errors: { id: string; message: string }[] = [];
+      for (const item of items) {
+        if (this.rejectWrite?.({ ...item, kind: params.kind! })) errors.push({ id: item.id, message: `item ${item.id} v${item.version} is invalid` });
+        else if (this.write({ ...item, kind: params.kind! }, String(headers['user-agent'] ?? ''))) written += 1;
+      }
+      return { status: 200, body: { written, unchanged: items.length - written - errors.length, errors } };
     });
 
     // ?ifNewer=true: a conditional write that keeps a newer version (how event appliers drop stale events).
@@ -79,19 +87,38 @@ export class DemoSim {
       if (query.get('ifNewer') === 'true' && current && current.version > version) {
         return { status: 200, body: { written: false, currentVersion: current.version } };
       }
-      const written = this.write({ id: params.id!, kind: params.kind!, name, version });
+      const written = this.write({ id: params.id!, kind: params.kind!, name, version }, String(headers['user-agent'] ?? ''));
       return { status: 200, body: { written } };
     });
 
-    this.http.route('GET', '/v1/catalog', ({ headers }) => auth(headers) ?? { status: 200, body: { items: [...this.catalog.values()] } });
+    this.http.route('DELETE', '/v1/catalog/:kind/:id', ({ params, headers }) => {
+      const denied = auth(headers);
+      if (denied) return denied;
+      const key = `${params.kind}/${params.id}`;
+      this.meta.delete(key);
+      return { status: this.catalog.delete(key) ? 204 : 404 };
+    });
+
+    // ?kind= narrows to one kind; ?owner= to what one writer (User-Agent) wrote last.
+    this.http.route('GET', '/v1/catalog', ({ headers, query }) => {
+      const denied = auth(headers);
+      if (denied) return denied;
+      const kind = query.get('kind');
+      const owner = query.get('owner');
+      const items = [...this.catalog.entries()]
+        .filter(([key, item]) => (!kind || item.kind === kind) && (!owner || this.meta.get(key)?.owner === owner))
+        .map(([key, item]) => ({ ...item, ...this.meta.get(key) }));
+      return { status: 200, body: { items } };
+    });
   }
 
   /** Writes an item; false when the catalog already holds exactly that (an unchanged item is not a write). */
-  write(item: DemoItem): boolean {
+  write(item: DemoItem, owner = ''): boolean {
     const key = `${item.kind}/${item.id}`;
     const current = this.catalog.get(key);
     if (current && current.name === item.name && current.version === item.version) return false;
     this.catalog.set(key, { id: item.id, kind: item.kind, name: item.name, version: item.version });
+    this.meta.set(key, { owner, updatedAt: new Date().toISOString() });
     const log = this.writes.get(key) ?? [];
     log.push(item.version);
     this.writes.set(key, log);

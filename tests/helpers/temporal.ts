@@ -9,6 +9,7 @@ import { configSchema, type Config, type ConfigInput } from '../../config/schema
 import { temporalTarget, type TemporalTarget } from '../../config/temporal';
 import { connectClient } from '../../client/connect';
 import { DemoSim } from '../../sim/demo/server';
+import { PortSim, type PortSimOptions } from '../../sim/port/server';
 import { createLogger, registerSecret } from '../../worker/logger';
 import { startWorkers, type RunningWorkers } from '../../worker/run';
 import { installRuntime } from '../../worker/telemetry';
@@ -56,6 +57,8 @@ export const uniqueId = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8
 
 export interface DemoSetup {
   sim: DemoSim;
+  /** The Port simulator the integration writes to, when the target is Port. */
+  port?: PortSim;
   apiKey: string;
   webhookSecret: string;
   integration: string;
@@ -64,8 +67,21 @@ export interface DemoSetup {
   env: NodeJS.ProcessEnv;
 }
 
-/** A seeded demo simulator and a config whose only integration points at it. */
-export async function demoSetup(opts: { items?: number; kinds?: string[]; pageSize?: number; overrides?: Partial<ConfigInput>; schedule?: unknown } = {}): Promise<DemoSetup> {
+/**
+ * A seeded demo simulator and a config whose only integration reads it. Its items go to the demo
+ * catalog, or with `port`, to a Port simulator of the test's own.
+ */
+export async function demoSetup(
+  opts: {
+    items?: number;
+    kinds?: string[];
+    pageSize?: number;
+    overrides?: Partial<ConfigInput>;
+    schedule?: unknown;
+    port?: PortSimOptions;
+    mapping?: string;
+  } = {},
+): Promise<DemoSetup> {
   const apiKey = `demo-key-${randomBytes(12).toString('hex')}`;
   const webhookSecret = `whsec-${randomBytes(12).toString('hex')}`;
   registerSecret(apiKey);
@@ -77,8 +93,19 @@ export async function demoSetup(opts: { items?: number; kinds?: string[]; pageSi
   const integration = uniqueId('demo');
   const apiKeyEnv = `DEMO_KEY_${integration.replace(/-/g, '_').toUpperCase()}`;
   const secretEnv = `DEMO_WEBHOOK_${integration.replace(/-/g, '_').toUpperCase()}`;
-  const env = { ...process.env, [apiKeyEnv]: apiKey, [secretEnv]: webhookSecret };
+  const env: NodeJS.ProcessEnv = { ...process.env, [apiKeyEnv]: apiKey, [secretEnv]: webhookSecret };
+  let port: PortSim | undefined;
+  let portConfig: ConfigInput['port'];
+  if (opts.port) {
+    port = new PortSim(opts.port);
+    const prefix = integration.replace(/-/g, '_').toUpperCase();
+    portConfig = { apiUrl: await port.start(), clientIdEnv: `${prefix}_PORT_ID`, clientSecretEnv: `${prefix}_PORT_SECRET` };
+    env[portConfig.clientIdEnv!] = port.credentials.clientId;
+    env[portConfig.clientSecretEnv!] = port.credentials.clientSecret;
+    registerSecret(port.credentials.clientSecret);
+  }
   const config = configSchema.parse({
+    ...(portConfig ? { port: portConfig } : {}),
     ...opts.overrides,
     worker: { taskQueue: uniqueId('tq'), healthPort: 0, metricsPort: 0, shutdownGraceTime: '2s', ...opts.overrides?.worker },
     webhooks: { host: '127.0.0.1', port: 0, ...opts.overrides?.webhooks },
@@ -87,12 +114,13 @@ export async function demoSetup(opts: { items?: number; kinds?: string[]; pageSi
         id: integration,
         type: 'demo',
         ...(opts.schedule ? { schedule: opts.schedule } : {}),
-        options: { apiUrl: url, kinds, pageSize: opts.pageSize ?? 10, apiKeyEnv },
+        options: { apiUrl: url, kinds, pageSize: opts.pageSize ?? 10, apiKeyEnv, target: port ? 'port' : 'demo' },
+        ...(opts.mapping ? { mapping: opts.mapping } : {}),
         webhook: { secretEnv },
       },
     ],
   });
-  return { sim, apiKey, webhookSecret, integration, config, env };
+  return { sim, port, apiKey, webhookSecret, integration, config, env };
 }
 
 export async function startTestWorkers(temporal: TestTemporal, setup: DemoSetup): Promise<RunningWorkers> {

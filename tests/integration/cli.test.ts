@@ -228,7 +228,7 @@ test('run <id> --wait --json follows the sync and prints its report as JSON, not
   assert.equal(out.started, true);
   assert.equal(out.report.status, 'completed');
   assert.equal(out.report.trigger, 'cli');
-  assert.deepEqual(out.report.kinds.map((k) => [k.kind, k.status, k.fetched, k.written]), [['team', 'done', 25, 25], ['service', 'done', 25, 25]]);
+  assert.deepEqual(out.report.kinds.map((k) => [k.kind, k.status, k.fetched, k.created]), [['team', 'done', 25, 25], ['service', 'done', 25, 25]]);
   assert.equal(setup!.sim.catalog.size, 50);
   // In a pipe there is no progress: no carriage returns or escape codes anywhere, nothing on stderr.
   assertNoProgress(r.stdout + r.stderr);

@@ -63,7 +63,7 @@ test('port-sync dev runs the demo end to end, stops on Ctrl-C and keeps history 
   try {
     const report = await client.workflow.getHandle('sync:demo').result();
     assert.equal(report.status, 'completed');
-    assert.equal(report.kinds.reduce((n: number, k: { written: number }) => n + k.written, 0), 60);
+    assert.equal(report.kinds.reduce((n: number, k: { created: number; updated: number }) => n + k.created + k.updated, 0), 60);
     // The demo emitter sends a signed webhook every 3 s; each lands in its object's workflow.
     await eventually(async () => {
       for await (const w of client.workflow.list({ query: "WorkflowType = 'objectEvents'" })) return w;

@@ -1,5 +1,6 @@
-// A full sync of the demo connector on a real Temporal server: everything written, a second run writes
-// nothing, a change writes only itself, a dry run writes nothing, and the progress query answers.
+// A full sync of the demo source into the demo catalog (the engine's minimal second target) on a real
+// Temporal server: everything written, a second run writes nothing, a change writes only itself,
+// removed items are deleted, a dry run writes nothing, and the progress query answers.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { WorkflowFailedError } from '@temporalio/client';
@@ -36,8 +37,8 @@ test('a first sync writes every item of every kind, in dependency order, and rep
   assert.deepEqual(report.kinds.map((k) => k.kind), ['team', 'service']);
   for (const kind of report.kinds) {
     assert.deepEqual(
-      { status: kind.status, pages: kind.pages, fetched: kind.fetched, written: kind.written, failed: kind.failed },
-      { status: 'done', pages: 5, fetched: 45, written: 45, failed: 0 },
+      { status: kind.status, pages: kind.pages, fetched: kind.fetched, created: kind.created, updated: kind.updated, failed: kind.failed },
+      { status: 'done', pages: 5, fetched: 45, created: 45, updated: 0, failed: 0 },
     );
   }
   assert.equal(setup.sim.catalog.size, 90);
@@ -45,14 +46,36 @@ test('a first sync writes every item of every kind, in dependency order, and rep
 
 test('a second sync writes nothing; changing 3 items writes exactly 3', async () => {
   const unchanged = await sync();
-  assert.equal(unchanged.kinds.reduce((n, k) => n + k.written, 0), 0);
+  assert.equal(unchanged.kinds.reduce((n, k) => n + k.created + k.updated + k.deleted, 0), 0);
   assert.equal(unchanged.kinds.reduce((n, k) => n + k.unchanged, 0), 90);
 
   const services = setup.sim.source.get('service')!;
   for (const item of services.slice(0, 3)) item.version += 1;
   const changed = await sync();
-  assert.deepEqual(changed.kinds.map((k) => [k.kind, k.written]), [['team', 0], ['service', 3]]);
+  assert.deepEqual(changed.kinds.map((k) => [k.kind, k.created, k.updated]), [['team', 0, 0], ['service', 0, 3]]);
   assert.equal(setup.sim.catalog.get(`service/${services[0]!.id}`)!.version, 2);
+});
+
+test('items removed from the source are deleted, exactly those; an item whose write fails keeps its entity', async () => {
+  const services = setup.sim.source.get('service')!;
+  const removed = services.splice(10, 5);
+  const refused = services[0]!;
+  refused.version += 1;
+  setup.sim.rejectWrite = (item) => item.id === refused.id;
+  try {
+    const report = await sync();
+    assert.equal(report.reconcile.status, 'done');
+    assert.deepEqual(report.kinds.map((k) => [k.kind, k.deleted, k.failed]), [['team', 0, 0], ['service', 5, 1]]);
+    assert.match(report.kinds[1]!.failures[0]!, new RegExp(`"${refused.id}": item ${refused.id} v3 is invalid`));
+    for (const item of removed) assert.equal(setup.sim.catalog.has(`service/${item.id}`), false, `${item.id} deleted`);
+    assert.equal(setup.sim.catalog.has(`service/${refused.id}`), true, 'the entity whose write failed is kept');
+    assert.equal(setup.sim.catalog.size, 85);
+  } finally {
+    setup.sim.rejectWrite = undefined;
+    services.splice(10, 0, ...removed);
+  }
+  const restored = await sync();
+  assert.deepEqual(restored.kinds.map((k) => [k.kind, k.created, k.updated]), [['team', 0, 0], ['service', 5, 1]]);
 });
 
 test('a dry run fetches everything and writes nothing', async () => {

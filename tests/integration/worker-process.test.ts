@@ -154,10 +154,11 @@ test('the worker process logs JSON, answers /healthz and /readyz, and exports Te
     entities.filter((s) => s.labels.outcome === 'written').map((s) => [s.labels.kind, s.value]).sort(),
     KINDS.map((kind) => [kind, ITEMS]).sort(),
   );
-  // Every response of the demo API is counted: one GET and one bulk POST per page.
+  // Every response of the demo API is counted: per page one source GET, one catalog read to diff and one
+  // bulk POST; per kind one read of what the integration owns, for reconcile.
   const requests = samples.filter((s) => s.name === 'port_sync_http_requests' && s.labels.api === 'demo');
   assert.deepEqual(requests.map((s) => s.labels.status), ['200']);
-  assert.equal(requests[0]!.value, 2 * KINDS.length * PAGES_PER_KIND);
+  assert.equal(requests[0]!.value, 3 * KINDS.length * PAGES_PER_KIND + KINDS.length);
   const lastSuccess = samples.find((s) => s.name === 'port_sync_last_success_timestamp_seconds' && s.labels.integration === setup.integration)!;
   assert.ok(lastSuccess.value >= startedAt && lastSuccess.value <= Date.now() / 1000 + 1, `last success ${lastSuccess.value} is the time of this sync`);
 
@@ -222,7 +223,7 @@ test('a worker killed with SIGKILL mid-activity: a new worker process finishes t
     assert.equal(kind.status, 'done');
     assert.equal(kind.pages, PAGES_PER_KIND, `${kind.kind}: pages`);
     assert.equal(kind.fetched, ITEMS, `${kind.kind}: fetched`);
-    assert.equal(kind.written + kind.unchanged, ITEMS, `${kind.kind}: written + unchanged`);
+    assert.equal(kind.created + kind.updated + kind.unchanged, ITEMS, `${kind.kind}: written + unchanged`);
     assert.equal(kind.failed, 0);
   }
   assertCatalogEqualsSource();

@@ -15,7 +15,6 @@ const producedOf = (...keys: string[]) => ({ has: (bp: string, id: string) => ke
 const input = (over: Partial<ReconcileInput>): ReconcileInput => ({
   owned: [],
   produced: producedOf(),
-  producedCount: 1,
   runStartedAt: START,
   threshold: 0.9,
   blueprintOrder: ['team', 'service'],
@@ -27,7 +26,6 @@ test('owned entities the run did not produce are deleted, relation sources befor
     input({
       owned: [owned('team', 't1'), owned('team', 'gone-team'), owned('service', 's1'), owned('service', 'gone-svc')],
       produced: producedOf('team/t1', 'service/s1'),
-      producedCount: 2,
     }),
   );
   assert.deepEqual(plan.deletes.map((e) => `${e.blueprint}/${e.identifier}`), ['service/gone-svc', 'team/gone-team']);
@@ -42,17 +40,19 @@ test('an entity written after the run started is never deleted', () => {
   assert.equal(plan.keptWrittenDuringRun, 1);
 });
 
-test('an empty source deletes nothing and says why', () => {
-  const plan = planDeletes(input({ owned: [owned('service', 'a'), owned('service', 'b')], producedCount: 0 }));
+test('a source that returned nothing for a blueprint deletes nothing, even when other blueprints look healthy', () => {
+  const plan = planDeletes(
+    input({ owned: [owned('team', 't1'), owned('team', 'gone'), owned('service', 'a'), owned('service', 'b')], produced: producedOf('team/t1'), threshold: 1 }),
+  );
   assert.deepEqual(plan.deletes, []);
-  assert.match(plan.refused!, /source returned no entities/);
+  assert.match(plan.refused!, /the source returned none of the 2 owned "service" entities/);
 });
 
 test('above the threshold nothing is deleted, with the numbers', () => {
   const all = Array.from({ length: 10 }, (_, i) => owned('service', `s${i}`));
   const plan = planDeletes(input({ owned: all, produced: producedOf('service/s0'), threshold: 0.5 }));
   assert.deepEqual(plan.deletes, []);
-  assert.match(plan.refused!, /9 of 10 owned entities \(90 %\) would be deleted, above the threshold of 50 %/);
+  assert.match(plan.refused!, /9 of 10 owned "service" entities \(90 %\) would be deleted, above the threshold of 50 %/);
   assert.equal(planDeletes(input({ owned: all, produced: producedOf('service/s0'), threshold: 0.9 })).deletes.length, 9);
 });
 
@@ -64,12 +64,22 @@ test('relation targets of kept entities are kept, transitively', () => {
         owned('team', 'team-a', { parent: 'team-root' }),
         owned('team', 'team-root'),
         owned('team', 'team-b'),
+        owned('team', 'team-c'),
       ],
-      produced: producedOf('service/kept'),
+      produced: producedOf('service/kept', 'team/team-c'),
     }),
   );
   assert.deepEqual(plan.deletes.map((e) => e.identifier), ['team-b']);
   assert.equal(plan.keptAsRelationTarget, 2);
+});
+
+test('the threshold is judged per blueprint', () => {
+  const teams = Array.from({ length: 10 }, (_, i) => owned('team', `t${i}`));
+  const services = Array.from({ length: 90 }, (_, i) => owned('service', `s${i}`));
+  const produced = { has: (bp: string, id: string) => bp === 'service' || id === 't0' };
+  const plan = planDeletes(input({ owned: [...teams, ...services], produced, threshold: 0.5 }));
+  assert.deepEqual(plan.deletes, []);
+  assert.match(plan.refused!, /9 of 10 owned "team" entities/);
 });
 
 test('a scoped run deletes only inside its identifier prefix', () => {

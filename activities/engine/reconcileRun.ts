@@ -1,0 +1,140 @@
+// The delete phase of a resync: decide which blueprints this run may reconcile, read what the
+// integration owns there, plan the deletes (reconcile.ts) and carry them out in reverse dependency
+// order, or only report them in a dry run.
+import type { CompiledMapping } from '../mapping';
+import { ProducedSet } from './digest';
+import type { OwnedEntity } from './entity';
+import { planDeletes } from './reconcile';
+import { chunk } from './syncPage';
+import type { Target } from './target';
+
+export interface RunKind {
+  kind: string;
+  /** Every page fetched and no item without an identifier. */
+  complete: boolean;
+  /** Why not complete. */
+  incomplete?: string;
+  digests: string[];
+}
+
+export interface ReconcileOutcome {
+  status: 'done' | 'refused' | 'dry-run';
+  reason?: string;
+  /** Deleted (or, in a dry run, to be deleted) per blueprint. */
+  deleted: Record<string, number>;
+  /** The same, credited to the first kind of the run that writes each blueprint. */
+  deletedByKind: Record<string, number>;
+  failed: number;
+  failures: string[];
+  ownedInScope: number;
+  keptWrittenDuringRun: number;
+  keptAsRelationTarget: number;
+}
+
+export interface ReconcileRunInput {
+  integration: string;
+  target: Target;
+  mapping: CompiledMapping;
+  /** Kinds of this run, in dependency order. */
+  kinds: RunKind[];
+  startedAt: string;
+  dryRun: boolean;
+  identifierPrefix?: string;
+  signal: AbortSignal;
+  /** Called between target calls, so a long delete phase keeps its activity alive. */
+  progress?: () => void;
+}
+
+const MAX_FAILURES_REPORTED = 20;
+
+export async function reconcileRun(input: ReconcileRunInput): Promise<ReconcileOutcome> {
+  const outcome: ReconcileOutcome = { status: input.dryRun ? 'dry-run' : 'done', deleted: {}, deletedByKind: {}, failed: 0, failures: [], ownedInScope: 0, keptWrittenDuringRun: 0, keptAsRelationTarget: 0 };
+  const refuse = (reason: string): ReconcileOutcome => ({ ...outcome, status: 'refused', reason });
+
+  const incomplete = input.kinds.filter((k) => !k.complete);
+  if (incomplete.length > 0) {
+    return refuse(`nothing deleted: ${incomplete.map((k) => `kind "${k.kind}" is incomplete (${k.incomplete ?? 'not fetched completely'})`).join('; ')}`);
+  }
+  const scope = blueprintsInScope(input.mapping, input.kinds.map((k) => k.kind));
+  if (scope.blueprints.length === 0) return refuse(`nothing deleted: ${scope.excluded.join('; ') || 'no blueprint to reconcile'}`);
+
+  const owned: OwnedEntity[] = [];
+  for (const blueprint of scope.blueprints) {
+    for await (const page of input.target.listOwned(blueprint, input.signal)) {
+      owned.push(...page);
+      input.progress?.();
+    }
+  }
+  const produced = new ProducedSet(input.kinds.flatMap((k) => k.digests));
+  const plan = planDeletes({
+    owned,
+    produced,
+    runStartedAt: input.startedAt,
+    threshold: input.mapping.flags.entityDeletionThreshold,
+    identifierPrefix: input.identifierPrefix,
+    blueprintOrder: scope.blueprints,
+  });
+  Object.assign(outcome, { ownedInScope: plan.ownedInScope, keptWrittenDuringRun: plan.keptWrittenDuringRun, keptAsRelationTarget: plan.keptAsRelationTarget });
+  if (plan.refused) return refuse(`nothing deleted: ${plan.refused}`);
+  if (scope.excluded.length > 0) outcome.reason = `not reconciled: ${scope.excluded.join('; ')}`;
+
+  // Deletes arrive sorted by blueprint (dependents first); send them blueprint by blueprint, 100 at a time.
+  for (const [blueprint, ids] of groupIds(plan.deletes)) {
+    if (input.dryRun) {
+      outcome.deleted[blueprint] = ids.length;
+      continue;
+    }
+    for (const batch of chunk(ids, 100)) {
+      const result = await input.target.delete(blueprint, batch, { deleteDependents: input.mapping.flags.deleteDependentEntities, signal: input.signal });
+      outcome.deleted[blueprint] = (outcome.deleted[blueprint] ?? 0) + result.deleted.length;
+      outcome.failed += result.failed.length;
+      for (const f of result.failed.slice(0, MAX_FAILURES_REPORTED - outcome.failures.length)) {
+        outcome.failures.push(`${blueprint} "${f.identifier}" kept: ${f.message}`);
+      }
+      input.progress?.();
+    }
+  }
+  for (const [blueprint, n] of Object.entries(outcome.deleted)) {
+    const kind = input.kinds.find((k) => input.mapping.blueprintsOf(k.kind)?.includes(blueprint))?.kind;
+    if (kind) outcome.deletedByKind[kind] = (outcome.deletedByKind[kind] ?? 0) + n;
+  }
+  return outcome;
+}
+
+/**
+ * A blueprint is reconciled only when every kind that writes to it ran completely in this run, and its
+ * name is known before the run (a constant blueprint expression): otherwise deleting its owned
+ * entities could remove what another kind, outside this run, produced.
+ */
+export function blueprintsInScope(mapping: CompiledMapping, runKinds: string[]): { blueprints: string[]; excluded: string[] } {
+  const excluded: string[] = [];
+  const writers = new Map<string, string[]>();
+  for (const kind of mapping.kinds) {
+    const bps = mapping.blueprintsOf(kind);
+    if (!bps) {
+      if (runKinds.includes(kind)) excluded.push(`kind "${kind}" computes its blueprint per item`);
+      continue;
+    }
+    for (const bp of bps) writers.set(bp, [...(writers.get(bp) ?? []), kind]);
+  }
+  const blueprints: string[] = [];
+  for (const kind of runKinds) {
+    for (const bp of mapping.blueprintsOf(kind) ?? []) {
+      if (blueprints.includes(bp)) continue;
+      const outside = (writers.get(bp) ?? []).filter((k) => !runKinds.includes(k));
+      if (outside.length > 0) excluded.push(`blueprint "${bp}" is also written by kind(s) ${outside.map((k) => `"${k}"`).join(', ')}, not part of this run`);
+      else blueprints.push(bp);
+    }
+  }
+  return { blueprints, excluded };
+}
+
+function groupIds(entities: OwnedEntity[]): Map<string, string[]> {
+  const groups = new Map<string, string[]>();
+  for (const e of entities) {
+    const ids = groups.get(e.blueprint);
+    if (ids) ids.push(e.identifier);
+    else groups.set(e.blueprint, [e.identifier]);
+  }
+  return groups;
+}

@@ -1,0 +1,123 @@
+// One page of a kind through the engine: map the raw items, compare with what the target holds, write
+// only what changed, in bulk. Everything the page produced goes into the run's digest, including
+// items whose write failed or whose mapping failed after their identifier was known: their entities
+// are kept by reconcile. I/O comes in as the target, so a dry run is the same code without writes.
+import type { CompiledMapping } from '../mapping';
+import type { DigestBuilder } from './digest';
+import { planWrites } from './diff';
+import type { Entity } from './entity';
+import type { Target } from './target';
+
+export interface PageCounts {
+  fetched: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+  /** Items that failed to map or to write. */
+  failed: number;
+  /** Items the selector left out. */
+  filtered: number;
+  /** Items whose identifier could not be computed: their kind is incomplete and the run deletes nothing. */
+  unidentified: number;
+}
+
+export interface PageOutcome extends PageCounts {
+  /** Readable reasons, one per failed item. */
+  failures: string[];
+  /** Why the kind cannot be reconciled, when this page makes it so. */
+  incomplete?: string;
+}
+
+export interface PageInput {
+  integration: string;
+  kind: string;
+  items: unknown[];
+  mapping: CompiledMapping;
+  target: Target;
+  dryRun: boolean;
+  digest: DigestBuilder;
+  signal: AbortSignal;
+  /** Upsert calls in flight at once. */
+  concurrency: number;
+}
+
+export const emptyCounts = (): PageCounts => ({ fetched: 0, created: 0, updated: 0, unchanged: 0, failed: 0, filtered: 0, unidentified: 0 });
+
+export async function syncPage(input: PageInput): Promise<PageOutcome> {
+  const { kind, mapping, target } = input;
+  const mapped = mapping.map(kind, input.items);
+  const outcome: PageOutcome = {
+    ...emptyCounts(),
+    fetched: input.items.length,
+    filtered: mapped.filtered,
+    unidentified: mapped.unidentified,
+    failed: mapped.failures.length,
+    failures: mapped.failures.map(
+      (f) => `integration "${input.integration}", kind "${kind}", item ${f.identifier ? `"${f.identifier}"` : '(no identifier)'}: ${f.field} = ${f.expression}: ${f.message}`,
+    ),
+  };
+  if (mapped.unidentified > 0) outcome.incomplete = `${mapped.unidentified} item(s) of kind "${kind}" have no identifier`;
+
+  // An item that failed to map keeps its entity, when we know which one it is.
+  const blueprints = mapping.blueprintsOf(kind);
+  for (const failure of mapped.failures) {
+    if (!failure.identifier) continue;
+    if (blueprints) for (const bp of blueprints) input.digest.add(bp, failure.identifier);
+    else outcome.incomplete ??= `an item of kind "${kind}" failed to map and its blueprint is computed per item`;
+  }
+
+  for (const [blueprint, entities] of groupBy(mapped.entities, (e) => e.blueprint)) {
+    for (const e of entities) input.digest.add(blueprint, e.identifier);
+    const existing = await target.getMany(blueprint, [...new Set(entities.map((e) => e.identifier))], input.signal);
+    const plan = planWrites(entities, existing, mapping.flags.enableMergeEntity);
+    outcome.unchanged += plan.unchanged;
+    if (input.dryRun) {
+      outcome.created += plan.creates.length;
+      outcome.updated += plan.updates.length;
+      continue;
+    }
+    const creates = new Set(plan.creates.map((e) => e.identifier));
+    const batches = chunk([...plan.creates, ...plan.updates], target.maxBatch);
+    await forEachLimit(batches, input.concurrency, async (batch) => {
+      const result = await target.upsert(blueprint, batch, {
+        createMissingRelatedEntities: mapping.flags.createMissingRelatedEntities,
+        merge: mapping.flags.enableMergeEntity,
+        signal: input.signal,
+      });
+      for (const id of result.written) outcome[creates.has(id) ? 'created' : 'updated'] += 1;
+      outcome.failed += result.failed.length;
+      for (const f of result.failed) outcome.failures.push(`integration "${input.integration}", kind "${kind}", ${blueprint} "${f.identifier}": ${f.message}`);
+    });
+  }
+  return outcome;
+}
+
+function groupBy(entities: Entity[], key: (e: Entity) => string): Map<string, Entity[]> {
+  const groups = new Map<string, Entity[]>();
+  for (const e of entities) {
+    const group = groups.get(key(e));
+    if (group) group.push(e);
+    else groups.set(key(e), [e]);
+  }
+  return groups;
+}
+
+export function chunk<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** Runs fn over items with at most `limit` in flight; the first failure rejects once the others settle. */
+export async function forEachLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const errors: unknown[] = [];
+  const lane = async () => {
+    while (next < items.length && errors.length === 0) {
+      const item = items[next++]!;
+      await fn(item).catch((err: unknown) => errors.push(err));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  if (errors.length > 0) throw errors[0];
+}

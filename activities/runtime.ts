@@ -1,0 +1,72 @@
+// Everything a sync of one integration needs at run time, built once per worker: the source
+// connector, the compiled mapping and the target. A mapping that does not compile fails here, before
+// any write, with a message naming the integration, kind, field and expression.
+import { ApplicationFailure } from '@temporalio/common';
+import type { Config, IntegrationConfig } from '../config/schema';
+import type { Connector } from './connector';
+import { createConnector } from './connectors';
+import { DemoClient } from './demo/client';
+import { createDemoTarget } from './demo/target';
+import type { Target } from './engine/target';
+import { ensureBlueprints } from './port/blueprints';
+import { PortClient } from './port/client';
+import { PortTarget } from './port/target';
+import { loadMappingFile, MappingError, type CompiledMapping } from './mapping';
+
+export interface IntegrationRuntime {
+  connector: Connector;
+  mapping: CompiledMapping;
+  target: Target;
+  /** The source's kinds that the mapping maps, in the source's dependency order. */
+  kinds: string[];
+  /** Mapped kinds the source does not offer (reported, not fetched). */
+  ignoredKinds: string[];
+  /** Readies the target for the mapping's entities (Port: blueprints); returns what it changed. */
+  prepare(signal: AbortSignal): Promise<string[]>;
+}
+
+export function createRuntime(config: Config, integration: IntegrationConfig, env: NodeJS.ProcessEnv): IntegrationRuntime {
+  const connector = createConnector(integration, env);
+  let mapping: CompiledMapping;
+  try {
+    mapping = loadMappingFile(integration.mapping ?? connector.defaultMapping, { integration: integration.id });
+  } catch (err) {
+    if (err instanceof MappingError) throw ApplicationFailure.nonRetryable(err.message, 'InvalidMapping');
+    throw err;
+  }
+  const sourceKinds = connector.kinds();
+  const kinds = sourceKinds.filter((k) => mapping.kinds.includes(k));
+  const ignoredKinds = mapping.kinds.filter((k) => !sourceKinds.includes(k));
+  const { target, prepare } = createTarget(config, integration, connector, env);
+  return { connector, mapping, target, kinds, ignoredKinds, prepare };
+}
+
+function createTarget(
+  config: Config,
+  integration: IntegrationConfig,
+  connector: Connector,
+  env: NodeJS.ProcessEnv,
+): { target: Target; prepare: (signal: AbortSignal) => Promise<string[]> } {
+  if (integration.type === 'demo' && integration.options.target === 'demo') {
+    const client = new DemoClient(integration.options.apiUrl, env[integration.options.apiKeyEnv] ?? '', integration.id);
+    return { target: createDemoTarget(client), prepare: async () => [] };
+  }
+  const { apiUrl, clientIdEnv, clientSecretEnv } = config.port;
+  const clientId = env[clientIdEnv];
+  const clientSecret = env[clientSecretEnv];
+  if (!clientId || !clientSecret) {
+    throw ApplicationFailure.nonRetryable(
+      `integration "${integration.id}" writes to Port: set ${[clientIdEnv, clientSecretEnv].filter((name) => !env[name]).join(' and ')}`,
+      'MissingSecret',
+    );
+  }
+  const client = new PortClient({ apiUrl, clientId, clientSecret, integrationId: integration.id });
+  return {
+    target: new PortTarget({ client, adoptExisting: integration.adoptExisting }),
+    prepare: async (signal) => {
+      if (!integration.createBlueprints || integration.mapping) return [];
+      const result = await ensureBlueprints(client, connector.blueprints, { signal });
+      return [...result.created.map((bp) => `created blueprint ${bp}`), ...result.changed.map((c) => `blueprint ${c.blueprint}: added ${c.added.join(', ')}`)];
+    },
+  };
+}

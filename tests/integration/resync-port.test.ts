@@ -1,0 +1,194 @@
+// The engine end to end: the demo source resyncs into the Port simulator on a real Temporal server.
+// Blueprints are created, a second run writes nothing, a change writes only itself, removed items are
+// deleted, and every safety rule of reconcile (DESIGN.md invariant 4) holds against Port's own API.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { WorkflowFailedError } from '@temporalio/client';
+import { startOrAttach } from '../../client/runSync';
+import type { RunningWorkers } from '../../worker/run';
+import { progressQuery, type SyncReport } from '../../workflows/definitions';
+import { connectTemporal, demoSetup, eventually, startTestWorkers, type DemoSetup, type TestTemporal } from '../helpers/temporal';
+
+const ITEMS = 60;
+let temporal: TestTemporal;
+let setup: DemoSetup;
+let workers: RunningWorkers;
+
+before(async () => {
+  temporal = await connectTemporal();
+  setup = await demoSetup({ items: ITEMS, pageSize: 25, port: {} });
+  workers = await startTestWorkers(temporal, setup);
+});
+
+after(async () => {
+  workers.shutdown();
+  await workers.done;
+  await setup.sim.stop();
+  await setup.port!.stop();
+  await temporal.close();
+});
+
+const port = () => setup.port!;
+const writes = () => port().http.count('POST /v1/blueprints/:bp/entities') + port().http.count('bulk/entities/delete') + port().http.count('DELETE');
+const sync = async (extra: { kinds?: string[]; dryRun?: boolean; identifierPrefix?: string } = {}): Promise<SyncReport> => {
+  const { handle } = await startOrAttach(temporal.client, setup.config, { integration: setup.integration, ...extra });
+  return handle.result();
+};
+const totals = (report: SyncReport) =>
+  report.kinds.reduce((t, k) => ({ created: t.created + k.created, updated: t.updated + k.updated, deleted: t.deleted + k.deleted }), { created: 0, updated: 0, deleted: 0 });
+
+/** What this integration owns in Port is exactly the source: same identifiers, titles and versions. */
+function assertPortEqualsSource() {
+  for (const kind of ['team', 'service']) {
+    const source = setup.sim.source.get(kind)!;
+    const ours = port().entities(kind).filter((e) => e.datasource.some((ua) => ua.startsWith(`port-sync/${setup.integration}/`)));
+    const held = new Map(ours.map((e) => [e.identifier, e]));
+    assert.equal(held.size, source.length, `${kind}: entity count`);
+    for (const item of source) {
+      const entity = held.get(item.id);
+      assert.ok(entity, `${kind}/${item.id} exists`);
+      assert.equal(entity.title, item.name);
+      assert.equal(entity.properties.version, item.version);
+    }
+  }
+}
+
+test('a first resync creates the blueprints and every entity; a second writes nothing', async () => {
+  const first = await sync();
+  assert.equal(first.status, 'completed');
+  assert.ok(port().blueprint('team') && port().blueprint('service'), 'blueprints created');
+  assert.deepEqual(totals(first), { created: 2 * ITEMS, updated: 0, deleted: 0 });
+  assertPortEqualsSource();
+  assert.ok(port().entities('service').every((e) => e.datasource.some((ua) => ua.includes(`port-sync/${setup.integration}/`))), 'written with our User-Agent');
+
+  const before = writes();
+  const second = await sync();
+  assert.deepEqual(totals(second), { created: 0, updated: 0, deleted: 0 });
+  assert.equal(second.kinds.reduce((n, k) => n + k.unchanged, 0), 2 * ITEMS);
+  assert.equal(writes() - before, 0, 'no write request at all');
+});
+
+test('changing 3 items writes 3; removing 5 deletes exactly those 5', async () => {
+  const services = setup.sim.source.get('service')!;
+  for (const item of services.slice(0, 3)) item.version += 1;
+  const changed = await sync();
+  assert.deepEqual(totals(changed), { created: 0, updated: 3, deleted: 0 });
+
+  const removed = services.splice(20, 5);
+  const pruned = await sync();
+  assert.deepEqual(totals(pruned), { created: 0, updated: 0, deleted: 5 });
+  assert.equal(pruned.reconcile.status, 'done');
+  for (const item of removed) assert.equal(port().entity('service', item.id), undefined, `${item.id} deleted`);
+  assertPortEqualsSource();
+});
+
+test('entities written by someone else are never deleted: before the run, or during it', async () => {
+  port().putEntity('service', { identifier: 'made-by-hand', title: 'by hand', properties: { version: 1 } });
+  port().putEntity('service', { identifier: 'other-tool', properties: { version: 1 } }, { datasource: 'port-ocean/github/1.0.0/gh/exporter' });
+  setup.sim.pageDelayMs = 200;
+  try {
+    const { handle } = await startOrAttach(temporal.client, setup.config, { integration: setup.integration });
+    await eventually(async () => (await handle.query(progressQuery)).kinds.some((k) => k.pages > 0), 20_000, 'run under way');
+    // Written with this integration's own User-Agent (so owned), but after the run started: fresh, not stale.
+    port().putEntity('service', { identifier: 'fresh-during-run', properties: { version: 1 } }, { datasource: `port-sync/${setup.integration}/` });
+    const report = await handle.result();
+    assert.equal(report.reconcile.status, 'done');
+    assert.equal(report.reconcile.keptWrittenDuringRun, 1);
+  } finally {
+    setup.sim.pageDelayMs = 0;
+  }
+  for (const id of ['made-by-hand', 'other-tool', 'fresh-during-run']) assert.ok(port().entity('service', id), `${id} kept`);
+  // The next run sees the owned one as stale (it is not in the source): now it goes.
+  const next = await sync();
+  assert.equal(next.reconcile.deleted, 1);
+  assert.equal(port().entity('service', 'fresh-during-run'), undefined);
+  assert.ok(port().entity('service', 'made-by-hand') && port().entity('service', 'other-tool'));
+});
+
+test('deletion above the threshold: nothing deleted, and the report says so with the numbers', async () => {
+  const teams = setup.sim.source.get('team')!;
+  const kept = teams.splice(2);
+  try {
+    const report = await sync();
+    assert.equal(report.reconcile.status, 'refused');
+    assert.match(report.reconcile.reason!, /would be deleted, above the threshold of 90 %/);
+    assert.equal(port().entities('team').length, ITEMS, 'no team deleted');
+  } finally {
+    teams.push(...kept);
+  }
+});
+
+test('a scoped run deletes nothing outside its scope', async () => {
+  const teams = setup.sim.source.get('team')!;
+  const services = setup.sim.source.get('service')!;
+  const team = teams.pop()!;
+  const service = services.pop()!;
+  try {
+    const report = await sync({ kinds: ['team'] });
+    assert.deepEqual(report.kinds.map((k) => [k.kind, k.deleted]), [['team', 1]]);
+    assert.equal(port().entity('team', team.id), undefined, 'the removed team is deleted');
+    assert.ok(port().entity('service', service.id), 'the removed service is outside the run: kept');
+
+    const prefixed = await sync({ identifierPrefix: 'nothing-matches/' });
+    assert.equal(prefixed.reconcile.deleted, 0);
+    assert.ok(port().entity('service', service.id), 'outside the identifier scope: kept');
+  } finally {
+    teams.push(team);
+    services.push(service);
+  }
+  await sync();
+  assertPortEqualsSource();
+});
+
+test('a kind whose source fails for good: the other kinds sync, nothing is deleted anywhere, the report says why', async () => {
+  setup.sim.source.get('team')!.pop();
+  setup.sim.failKinds.add('service');
+  setup.sim.failStatus = 403;
+  try {
+    const { handle } = await startOrAttach(temporal.client, setup.config, { integration: setup.integration });
+    const err = await handle.result().then(
+      () => assert.fail('expected the sync to fail'),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof WorkflowFailedError);
+    assert.match(String(err.cause?.message), /kind "service" failed: .*403.*nothing deleted|incomplete, nothing deleted: kind "service" failed/);
+    const report = await handle.query(progressQuery);
+    assert.equal(report.kinds[0]!.status, 'done');
+    assert.equal(report.kinds[1]!.status, 'failed');
+    assert.equal(report.reconcile.status, 'skipped');
+    assert.match(report.reconcile.reason!, /kind "service" failed/);
+    assert.equal(port().entities('team').length, ITEMS, 'the team gone from the source is not deleted');
+  } finally {
+    setup.sim.failKinds.clear();
+    setup.sim.failStatus = 500;
+  }
+});
+
+test('a mapping that does not compile fails the run before any write, naming kind, field and expression', async () => {
+  const { writeFileSync, mkdtempSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { tmpdir } = await import('node:os');
+  const file = join(mkdtempSync(join(tmpdir(), 'mapping-')), 'bad.yaml');
+  writeFileSync(
+    file,
+    ['resources:', '  - kind: service', '    selector: { query: "true" }', '    port:', '      entity:', '        mappings:', '          identifier: .id', '          blueprint: \'"service"\'', '          properties:', '            version: .version | tonumber(', ''].join('\n'),
+  );
+  const bad = await demoSetup({ items: 5, port: {}, mapping: file });
+  const badWorkers = await startTestWorkers(temporal, bad);
+  try {
+    const { handle } = await startOrAttach(temporal.client, bad.config, { integration: bad.integration });
+    const err = await handle.result().then(
+      () => assert.fail('expected failure'),
+      (e: unknown) => e,
+    );
+    const cause = (err as WorkflowFailedError).cause as (Error & { cause?: Error }) | undefined;
+    const message = String(cause?.cause?.message ?? cause?.message);
+    assert.match(message, new RegExp(`${bad.integration}.*service.*properties\\.version.*tonumber\\(`, 's'));
+    assert.equal(bad.port!.http.count('entities'), 0, 'nothing written');
+  } finally {
+    badWorkers.shutdown();
+    await badWorkers.done;
+    await bad.sim.stop();
+    await bad.port!.stop();
+  }
+});
