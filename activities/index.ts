@@ -11,6 +11,7 @@ import { reconcileRun, type ReconcileOutcome, type RunKind } from './engine/reco
 import { emptyCounts, syncPage, type PageCounts } from './engine/syncPage';
 import { processMetrics } from './metrics';
 import { toActivityFailure, withHttpFailures } from './http/errors';
+import { countingRequests, type RequestCounts } from './http/requestCount';
 import { lifecycle } from './lifecycle';
 import { createRuntime, type IntegrationRuntime } from './runtime';
 
@@ -40,6 +41,8 @@ export interface KindChunk extends PageCounts {
   cursor?: string;
   /** The entities this chunk produced, as a compact digest (never a list in history). */
   digest: string;
+  /** HTTP requests sent, per API. */
+  requests: RequestCounts;
 }
 
 export interface SyncPlan {
@@ -92,9 +95,12 @@ export function createActivities(config: Config, env: NodeJS.ProcessEnv = proces
     },
 
     /** Creates what the target needs before the first write (Port: missing blueprints, properties, relations). */
-    async prepareTarget(input: { integration: string }): Promise<{ changes: string[] }> {
+    async prepareTarget(input: { integration: string }): Promise<{ changes: string[]; requests: RequestCounts }> {
       const runtime = runtimeFor(input.integration);
-      return withHttpFailures(runtime.target.api, async () => ({ changes: await runtime.prepare(cancellationSignal()) }));
+      const requests: RequestCounts = {};
+      const changes = await withHttpFailures(runtime.target.api, () => countingRequests(requests, () => runtime.prepare(cancellationSignal())));
+      for (const change of changes) log.info('target prepared', { integration: input.integration, change });
+      return { changes, requests };
     },
 
     /** Pages through one kind from a cursor, heartbeating each page so a retry resumes where it was. */
@@ -102,7 +108,7 @@ export function createActivities(config: Config, env: NodeJS.ProcessEnv = proces
       const runtime = runtimeFor(input.integration);
       const signal = cancellationSignal();
       const resumed = activityInfo().heartbeatDetails as KindChunk | undefined;
-      const chunk: KindChunk = resumed ?? { ...emptyCounts(), pages: 0, failures: [], cursor: input.cursor, digest: '' };
+      const chunk: KindChunk = resumed ?? { ...emptyCounts(), pages: 0, failures: [], cursor: input.cursor, digest: '', requests: {} };
       const digest = DigestBuilder.from(chunk.digest);
       const deadline = Date.now() + CHUNK_MS;
       let pagesThisAttempt = 0;
@@ -110,7 +116,7 @@ export function createActivities(config: Config, env: NodeJS.ProcessEnv = proces
       const tags = { integration: input.integration, kind: input.kind };
       // A page that waits out a rate limit still reports in; the details are always the last whole page.
       const keepAlive = setInterval(() => heartbeat(chunk), 5_000);
-      return withHttpFailures(runtime.connector.api, async () => {
+      return withHttpFailures(runtime.connector.api, () => countingRequests(chunk.requests, async () => {
         do {
           const page = await runtime.connector.fetchPage(input.kind, chunk.cursor, signal);
           const outcome = await syncPage({
@@ -144,13 +150,14 @@ export function createActivities(config: Config, env: NodeJS.ProcessEnv = proces
           !lifecycle.draining
         );
         return chunk;
-      }).finally(() => clearInterval(keepAlive));
+      })).finally(() => clearInterval(keepAlive));
     },
 
     /** Deletes what the integration owns and the run did not produce, only when that is certain (invariant 4). */
-    async reconcile(input: ReconcileInput): Promise<ReconcileOutcome> {
+    async reconcile(input: ReconcileInput): Promise<ReconcileOutcome & { requests: RequestCounts }> {
       const runtime = runtimeFor(input.integration);
-      const outcome = await withHttpFailures(runtime.target.api, () =>
+      const requests: RequestCounts = {};
+      const outcome = await withHttpFailures(runtime.target.api, () => countingRequests(requests, () =>
         reconcileRun({
           integration: input.integration,
           target: runtime.target,
@@ -162,7 +169,7 @@ export function createActivities(config: Config, env: NodeJS.ProcessEnv = proces
           signal: cancellationSignal(),
           progress: () => heartbeat(),
         }),
-      );
+      ));
       for (const [kind, n] of Object.entries(outcome.deletedByKind)) {
         if (!input.dryRun) processMetrics()?.entities('deleted', n, { integration: input.integration, kind });
       }
@@ -171,7 +178,7 @@ export function createActivities(config: Config, env: NodeJS.ProcessEnv = proces
         processMetrics()?.deletionsRefused(input.integration, reason, 1);
         log.warn('reconcile refused', { integration: input.integration, reason: outcome.reason });
       }
-      return outcome;
+      return { ...outcome, requests };
     },
 
     async recordSyncOutcome(input: { integration: string; status: 'completed' | 'failed'; dryRun: boolean }) {

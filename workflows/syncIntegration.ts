@@ -124,7 +124,7 @@ async function runSync(input: SyncInput & { trigger: Trigger }): Promise<SyncRep
       { key: KINDS_ATTR, value: plan.kinds },
       { key: TRIGGER_ATTR, value: input.trigger },
     ]);
-    if (!report.dryRun) await control.prepareTarget({ integration: input.integration });
+    if (!report.dryRun) addRequests(report, (await control.prepareTarget({ integration: input.integration })).requests);
   }
   const pages = proxyActivities<Activities>({ ...PAGE_ACTIVITY, taskQueue });
 
@@ -136,6 +136,7 @@ async function runSync(input: SyncInput & { trigger: Trigger }): Promise<SyncRep
         for (;;) {
           const chunk = await pages.syncKindChunk({ integration: input.integration, kind: kind.kind, cursor: kind.cursor, dryRun: report.dryRun });
           addChunk(kind, chunk);
+          addRequests(report, chunk.requests);
           if (chunk.digest) (digests[kind.kind] ??= []).push(chunk.digest);
           if (!chunk.cursor) {
             kind.status = 'done';
@@ -170,6 +171,7 @@ async function runSync(input: SyncInput & { trigger: Trigger }): Promise<SyncRep
       kinds: report.kinds.map((k) => ({ kind: k.kind, complete: !k.incomplete, incomplete: k.incomplete, digests: digests[k.kind] ?? [] })),
     });
     addReconcile(report, outcome);
+    addRequests(report, outcome.requests);
   } catch (err) {
     // continueAsNew() ends this run by throwing: that is not a failure.
     if (err instanceof ContinueAsNew) throw err;
@@ -216,6 +218,10 @@ function addChunk(progress: KindProgress, chunk: KindChunk) {
   progress.failures.push(...chunk.failures.slice(0, REASONS_PER_KIND - progress.failures.length));
   progress.incomplete ??= chunk.incomplete;
   progress.cursor = chunk.cursor;
+}
+
+function addRequests(report: SyncReport, requests: Record<string, number>) {
+  for (const [api, n] of Object.entries(requests)) report.requests[api] = (report.requests[api] ?? 0) + n;
 }
 
 function addReconcile(report: SyncReport, outcome: ReconcileOutcome) {

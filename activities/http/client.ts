@@ -8,6 +8,7 @@ import { processMetrics } from '../metrics';
 import { proxyFetch } from './fetch';
 import { parseResponse } from './parse';
 import { limiterFor, type RateLimiter } from './rateLimit';
+import { recordRequest } from './requestCount';
 import { DEFAULT_RETRY_POLICY, kyRetry, type RetryPolicy } from './retry';
 
 export interface ApiClientOptions extends Options {
@@ -41,7 +42,12 @@ export function apiClient(api: string, options: ApiClientOptions = {}): KyInstan
     hooks: {
       // Before every attempt, retries included, and before ky's timeout starts.
       beforeRequest: [(request) => limiter.acquire(request.signal, policy.maxServerWaitMs)],
-      afterResponse: [(_req, _opts, res) => processMetrics()?.httpRequest(api, res.status)],
+      afterResponse: [
+        (_req, _opts, res) => {
+          processMetrics()?.httpRequest(api, res.status);
+          recordRequest(api);
+        },
+      ],
     },
   });
   // extend() merges deeply: the caller's hooks add to these, its retry fields override these.

@@ -7,6 +7,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { startOrAttach } from '../../client/runSync';
 import type { RunningWorkers } from '../../worker/run';
 import { progressQuery, type SyncReport } from '../../workflows/definitions';
+import { formatViolations, OpenApiValidator, skipReason, specPath } from '../helpers/openapi';
 import { connectTemporal, demoSetup, eventually, startTestWorkers, type DemoSetup, type TestTemporal } from '../helpers/temporal';
 
 const ITEMS = 60;
@@ -17,6 +18,7 @@ let workers: RunningWorkers;
 before(async () => {
   temporal = await connectTemporal();
   setup = await demoSetup({ items: ITEMS, pageSize: 25, port: {} });
+  setup.port!.record = true;
   workers = await startTestWorkers(temporal, setup);
 });
 
@@ -29,6 +31,7 @@ after(async () => {
 });
 
 const port = () => setup.port!;
+const served = (http: { requests: Map<string, number> }) => [...http.requests.values()].reduce((n, c) => n + c, 0);
 const writes = () => port().http.count('POST /v1/blueprints/:bp/entities') + port().http.count('bulk/entities/delete') + port().http.count('DELETE');
 const sync = async (extra: { kinds?: string[]; dryRun?: boolean; identifierPrefix?: string } = {}): Promise<SyncReport> => {
   const { handle } = await startOrAttach(temporal.client, setup.config, { integration: setup.integration, ...extra });
@@ -54,7 +57,9 @@ function assertPortEqualsSource() {
 }
 
 test('a first resync creates the blueprints and every entity; a second writes nothing', async () => {
+  const [portBefore, demoBefore] = [served(port().http), served(setup.sim.http)];
   const first = await sync();
+  assert.deepEqual(first.requests, { port: served(port().http) - portBefore, demo: served(setup.sim.http) - demoBefore }, 'requests per API, as the simulators counted them');
   assert.equal(first.status, 'completed');
   assert.ok(port().blueprint('team') && port().blueprint('service'), 'blueprints created');
   assert.deepEqual(totals(first), { created: 2 * ITEMS, updated: 0, deleted: 0 });
@@ -164,6 +169,40 @@ test('a kind whose source fails for good: the other kinds sync, nothing is delet
   }
 });
 
+test('a 429 storm (half of all Port requests, for 20 s) is ridden out, never sooner than Retry-After allows', async () => {
+  const RETRY_AFTER_MS = 1000;
+  const family = (path: string) =>
+    path.endsWith('/entities/search') ? 'search' : path.endsWith('/entities/bulk') ? 'bulk' : path.includes('/bulk/entities/delete') ? 'delete' : path.includes('/auth/') ? 'auth' : 'other';
+  const arrivals: { at: number; family: string; status: number }[] = [];
+  const recordTraffic = port().http.onExchange;
+  port().http.onExchange = (x) => {
+    arrivals.push({ at: Date.now(), family: family(x.path), status: x.status });
+    recordTraffic?.(x);
+  };
+  for (const items of setup.sim.source.values()) for (const item of items) item.version += 1;
+  port().faults.throttleRatio = 0.5;
+  port().faults.throttleRetryAfterSeconds = RETRY_AFTER_MS / 1000;
+  const calm = setTimeout(() => (port().faults.throttleRatio = 0), 20_000);
+  try {
+    const report = await sync();
+    assert.equal(report.status, 'completed');
+    assert.equal(totals(report).updated, setup.sim.source.get('team')!.length + setup.sim.source.get('service')!.length);
+  } finally {
+    clearTimeout(calm);
+    port().faults.throttleRatio = 0;
+    port().http.onExchange = recordTraffic;
+  }
+  assertPortEqualsSource();
+  const throttled = arrivals.filter((a) => a.status === 429);
+  assert.ok(throttled.length >= 5, `${throttled.length} requests were answered 429`);
+  // After a 429, the same family waits out Retry-After. Requests already on the wire when the 429 came
+  // back may still arrive in the first moments; none may arrive later inside the window.
+  for (const t of throttled) {
+    const early = arrivals.filter((a) => a.family === t.family && a.at > t.at + 150 && a.at < t.at + RETRY_AFTER_MS - 50);
+    assert.deepEqual(early, [], `requests of family ${t.family} inside the Retry-After window of the 429 at ${t.at}`);
+  }
+});
+
 test('a mapping that does not compile fails the run before any write, naming kind, field and expression', async () => {
   const { writeFileSync, mkdtempSync } = await import('node:fs');
   const { join } = await import('node:path');
@@ -191,4 +230,16 @@ test('a mapping that does not compile fails the run before any write, naming kin
     await bad.sim.stop();
     await bad.port!.stop();
   }
+});
+
+test('every request the engine sent to Port, and every answer, matches port-apispec.yaml', { skip: skipReason('port-apispec.yaml') }, () => {
+  const validator = OpenApiValidator.load(specPath('port-apispec.yaml')!, {
+    // Port's entity answers carry these; its spec leaves them out (docs/port-simulator.md).
+    allowExtraResponseProperties: ['blueprint', 'createdAt', 'updatedAt', 'createdBy', 'updatedBy'],
+    // Port answers 429 when throttling (docs.port.io rate limits); its spec lists no 429.
+    undocumentedStatuses: [429],
+  });
+  assert.ok(port().exchanges.length > 100, `${port().exchanges.length} exchanges recorded`);
+  const violations = port().exchanges.flatMap((x) => (x.status === 429 ? validator.validateResponse(x.method, x.path, x.status, x.responseBody) : validator.validate(x)));
+  assert.equal(violations.length, 0, formatViolations(violations));
 });
