@@ -41,6 +41,8 @@ export interface KindChunk extends PageCounts {
   cursor?: string;
   /** The entities this chunk produced, as a compact digest (never a list in history). */
   digest: string;
+  /** How many entities the digest holds, so a lost or damaged digest is noticed. */
+  produced: number;
   /** HTTP requests sent, per API. */
   requests: RequestCounts;
 }
@@ -108,7 +110,7 @@ export function createActivities(config: Config, env: NodeJS.ProcessEnv = proces
       const runtime = runtimeFor(input.integration);
       const signal = cancellationSignal();
       const resumed = activityInfo().heartbeatDetails as KindChunk | undefined;
-      const chunk: KindChunk = resumed ?? { ...emptyCounts(), pages: 0, failures: [], cursor: input.cursor, digest: '', requests: {} };
+      const chunk: KindChunk = resumed ?? { ...emptyCounts(), pages: 0, failures: [], cursor: input.cursor, digest: '', produced: 0, requests: {} };
       const digest = DigestBuilder.from(chunk.digest);
       const deadline = Date.now() + CHUNK_MS;
       let pagesThisAttempt = 0;
@@ -138,6 +140,7 @@ export function createActivities(config: Config, env: NodeJS.ProcessEnv = proces
           pagesThisAttempt += 1;
           chunk.cursor = page.next;
           chunk.digest = digest.encode();
+          chunk.produced = digest.size;
           heartbeat(chunk);
           metrics?.entities('written', outcome.created + outcome.updated, tags);
           metrics?.entities('unchanged', outcome.unchanged, tags);

@@ -45,6 +45,8 @@ export interface KindProgress {
   failed: number;
   /** Items the selector left out. */
   filtered: number;
+  /** Entities recorded in the run's digests for this kind (what reconcile checks them against). */
+  produced: number;
   /** Items without an identifier: the kind is incomplete and nothing is deleted. */
   unidentified: number;
   /** A few reasons for failed items (the worker log has all of them). */

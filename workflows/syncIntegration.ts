@@ -168,7 +168,7 @@ async function runSync(input: SyncInput & { trigger: Trigger }): Promise<SyncRep
       startedAt: report.startedAt,
       dryRun: report.dryRun,
       identifierPrefix: input.identifierPrefix,
-      kinds: report.kinds.map((k) => ({ kind: k.kind, complete: !k.incomplete, incomplete: k.incomplete, digests: digests[k.kind] ?? [] })),
+      kinds: report.kinds.map((k) => ({ kind: k.kind, complete: !k.incomplete, incomplete: k.incomplete, digests: digests[k.kind] ?? [], produced: k.produced })),
     });
     addReconcile(report, outcome);
     addRequests(report, outcome.requests);
@@ -197,7 +197,7 @@ function messageOf(err: unknown): string {
 }
 
 function emptyProgress(kind: string): KindProgress {
-  return { kind, status: 'pending', pages: 0, fetched: 0, created: 0, updated: 0, unchanged: 0, deleted: 0, failed: 0, filtered: 0, unidentified: 0, failures: [] };
+  return { kind, status: 'pending', pages: 0, fetched: 0, created: 0, updated: 0, unchanged: 0, deleted: 0, failed: 0, filtered: 0, produced: 0, unidentified: 0, failures: [] };
 }
 
 function emptyReconcile(status: ReconcileReport['status']): ReconcileReport {
@@ -214,6 +214,7 @@ function addChunk(progress: KindProgress, chunk: KindChunk) {
   progress.unchanged += chunk.unchanged;
   progress.failed += chunk.failed;
   progress.filtered += chunk.filtered;
+  progress.produced += chunk.produced;
   progress.unidentified += chunk.unidentified;
   progress.failures.push(...chunk.failures.slice(0, REASONS_PER_KIND - progress.failures.length));
   progress.incomplete ??= chunk.incomplete;

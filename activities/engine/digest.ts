@@ -39,6 +39,11 @@ export class DigestBuilder {
   }
 }
 
+/** How many entities a digest holds (without decoding them). */
+export function digestSize(digest: string): number {
+  return Buffer.from(digest, 'base64').length / HASH_BYTES;
+}
+
 /** Membership over the digests of every chunk of a run. */
 export class ProducedSet {
   private readonly hashes = new Set<string>();

@@ -2,7 +2,7 @@
 // integration owns there, plan the deletes (reconcile.ts) and carry them out in reverse dependency
 // order, or only report them in a dry run.
 import type { CompiledMapping } from '../mapping';
-import { ProducedSet } from './digest';
+import { digestSize, ProducedSet } from './digest';
 import type { OwnedEntity } from './entity';
 import { planDeletes } from './reconcile';
 import { chunk } from './syncPage';
@@ -15,6 +15,8 @@ export interface RunKind {
   /** Why not complete. */
   incomplete?: string;
   digests: string[];
+  /** Entities the kind's chunks reported producing: the digests must hold exactly as many. */
+  produced: number;
 }
 
 export interface ReconcileOutcome {
@@ -54,6 +56,11 @@ export async function reconcileRun(input: ReconcileRunInput): Promise<ReconcileO
   const incomplete = input.kinds.filter((k) => !k.complete);
   if (incomplete.length > 0) {
     return refuse(`nothing deleted: ${incomplete.map((k) => `kind "${k.kind}" is incomplete (${k.incomplete ?? 'not fetched completely'})`).join('; ')}`);
+  }
+  // The digests are the only record of what the run produced: if any is lost or damaged, do not guess.
+  const damaged = input.kinds.filter((k) => !digestsIntact(k));
+  if (damaged.length > 0) {
+    return refuse(`nothing deleted: the record of entities produced is incomplete for kind(s) ${damaged.map((k) => `"${k.kind}"`).join(', ')}`);
   }
   const scope = blueprintsInScope(input.mapping, input.kinds.map((k) => k.kind));
   if (scope.blueprints.length === 0) return refuse(`nothing deleted: ${scope.excluded.join('; ') || 'no blueprint to reconcile'}`);
@@ -99,6 +106,14 @@ export async function reconcileRun(input: ReconcileRunInput): Promise<ReconcileO
     if (kind) outcome.deletedByKind[kind] = (outcome.deletedByKind[kind] ?? 0) + n;
   }
   return outcome;
+}
+
+function digestsIntact(kind: RunKind): boolean {
+  try {
+    return kind.digests.reduce((n, d) => n + digestSize(d), 0) === kind.produced;
+  } catch {
+    return false;
+  }
 }
 
 /**

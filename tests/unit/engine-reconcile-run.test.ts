@@ -1,0 +1,100 @@
+// The delete phase over an in-memory target: which blueprints a run may reconcile, and that a lost or
+// damaged digest (the run's only record of what it produced) means no deletes rather than a guess.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { DigestBuilder } from '../../activities/engine/digest';
+import type { OwnedEntity } from '../../activities/engine/entity';
+import { blueprintsInScope, reconcileRun, type RunKind } from '../../activities/engine/reconcileRun';
+import type { Target } from '../../activities/engine/target';
+import { compileMapping } from '../../activities/mapping';
+
+const resource = (kind: string, blueprint: string) => ({
+  kind,
+  selector: { query: 'true' },
+  port: { entity: { mappings: { identifier: '.id', blueprint } } },
+});
+const mapping = compileMapping(
+  { resources: [resource('team', '"team"'), resource('service', '"service"'), resource('legacy', '"service"'), resource('any', '.bp')] },
+  { integration: 'test' },
+);
+
+function memoryTarget(owned: OwnedEntity[]): Target & { deleted: string[] } {
+  const deleted: string[] = [];
+  return {
+    api: 'memory',
+    maxBatch: 10,
+    deleted,
+    getMany: async () => new Map(),
+    upsert: async () => ({ written: [], failed: [] }),
+    async *listOwned(blueprint) {
+      yield owned.filter((e) => e.blueprint === blueprint && !deleted.includes(`${blueprint}/${e.identifier}`));
+    },
+    async delete(blueprint, ids) {
+      deleted.push(...ids.map((id) => `${blueprint}/${id}`));
+      return { deleted: ids, failed: [] };
+    },
+  };
+}
+
+const OLD = '2026-01-01T00:00:00.000Z';
+const owned = (blueprint: string, identifier: string): OwnedEntity => ({ blueprint, identifier, updatedAt: OLD, relations: {} });
+
+function runKind(kind: string, blueprint: string, ids: string[]): RunKind {
+  const digest = new DigestBuilder();
+  for (const id of ids) digest.add(blueprint, id);
+  return { kind, complete: true, digests: [digest.encode()], produced: digest.size };
+}
+
+const base = { integration: 'test', mapping, startedAt: '2026-11-22T00:00:00.000Z', dryRun: false, signal: new AbortController().signal };
+
+test('stale owned entities of the run\'s blueprints are deleted, dependents first', async () => {
+  const target = memoryTarget([owned('team', 't1'), owned('team', 't-old'), owned('service', 's1'), owned('service', 's-old')]);
+  const outcome = await reconcileRun({
+    ...base,
+    target,
+    kinds: [runKind('team', 'team', ['t1']), runKind('service', 'service', ['s1']), runKind('legacy', 'service', [])],
+  });
+  assert.equal(outcome.status, 'done');
+  assert.deepEqual(target.deleted, ['service/s-old', 'team/t-old']);
+  assert.deepEqual(outcome.deletedByKind, { team: 1, service: 1 });
+});
+
+test('a dry run reports the deletes and makes none', async () => {
+  const target = memoryTarget([owned('team', 't1'), owned('team', 't-old')]);
+  const outcome = await reconcileRun({ ...base, dryRun: true, target, kinds: [runKind('team', 'team', ['t1'])] });
+  assert.equal(outcome.status, 'dry-run');
+  assert.deepEqual(outcome.deleted, { team: 1 });
+  assert.deepEqual(target.deleted, []);
+});
+
+test('a lost or damaged digest deletes nothing and says so', async () => {
+  const target = memoryTarget([owned('team', 't1'), owned('team', 't-old')]);
+  const lost = { ...runKind('team', 'team', ['t1', 't2']), digests: [] };
+  const outcome = await reconcileRun({ ...base, target, kinds: [lost] });
+  assert.equal(outcome.status, 'refused');
+  assert.match(outcome.reason!, /record of entities produced is incomplete for kind\(s\) "team"/);
+  const damaged = { ...runKind('team', 'team', ['t1']), digests: ['not*base64!'] };
+  assert.equal((await reconcileRun({ ...base, target, kinds: [damaged] })).status, 'refused');
+  assert.deepEqual(target.deleted, []);
+});
+
+test('an incomplete kind deletes nothing in any blueprint', async () => {
+  const target = memoryTarget([owned('team', 't-old'), owned('service', 's-old'), owned('team', 't1')]);
+  const outcome = await reconcileRun({
+    ...base,
+    target,
+    kinds: [runKind('team', 'team', ['t1']), { ...runKind('service', 'service', []), complete: false, incomplete: '2 item(s) have no identifier' }],
+  });
+  assert.equal(outcome.status, 'refused');
+  assert.match(outcome.reason!, /kind "service" is incomplete \(2 item\(s\) have no identifier\)/);
+  assert.deepEqual(target.deleted, []);
+});
+
+test('a blueprint another kind also writes is reconciled only when that kind ran too', () => {
+  assert.deepEqual(blueprintsInScope(mapping, ['team', 'service']), {
+    blueprints: ['team'],
+    excluded: ['blueprint "service" is also written by kind(s) "legacy", not part of this run'],
+  });
+  assert.deepEqual(blueprintsInScope(mapping, ['team', 'service', 'legacy']).blueprints, ['team', 'service']);
+  assert.deepEqual(blueprintsInScope(mapping, ['any']), { blueprints: [], excluded: ['kind "any" computes its blueprint per item'] });
+});
