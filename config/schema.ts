@@ -2,7 +2,8 @@
 // variables that hold them, so a config file can be committed and shown in logs.
 import { z } from 'zod';
 
-export const DEFAULT_PORT_API_URL = 'https://api.getport.io';
+/** Port's EU region; US: https://api.us.port.io. The legacy hosts api.getport.io / api.us.getport.io still answer. */
+export const DEFAULT_PORT_API_URL = 'https://api.port.io';
 export const DEFAULT_HUMANITEC_API_URL = 'https://api.humanitec.io';
 export const DEFAULT_INCIDENT_IO_API_URL = 'https://api.incident.io';
 export const DEFAULT_GITHUB_API_URL = 'https://api.github.com';

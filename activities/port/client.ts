@@ -42,7 +42,7 @@ const VERSION = (createRequire(import.meta.url)('../../package.json') as { versi
 type Family = 'auth' | 'blueprints' | 'entities' | 'entities-search' | 'entity-upsert' | 'entities-bulk-upsert';
 
 export interface PortClientOptions {
-  /** PORT_API_URL; default the EU region (https://api.getport.io); US: https://api.us.port.io. */
+  /** PORT_API_URL; default the EU region (https://api.port.io); US: https://api.us.port.io; legacy api.getport.io hosts too. */
   apiUrl?: string;
   clientId: string;
   clientSecret: string;
