@@ -10,6 +10,7 @@ import { configSchema, type Config } from '../config/schema';
 import { hasExternalTemporal, temporalTarget, type TemporalTarget } from '../config/temporal';
 import { registerSecret } from '../worker/logger';
 import { DemoSim } from '../sim/demo/server';
+import { PortSim } from '../sim/port/server';
 import { startEmitter } from '../sim/demo/emitter';
 import { connectClient, prepareProcess } from './connect';
 import { ensureTemporalBinary, startDevServer, type DevServer } from './devServer';
@@ -32,25 +33,35 @@ interface Demo {
   startEmitting: (receiverUrl: string) => void;
 }
 
-/** The demo organisation: the demo API simulator and a `demo` integration pointed at it. */
+/**
+ * The demo organisation: the demo API simulator as the source, the Port simulator as the target, and a
+ * `demo` integration between them. Its webhook events go to the demo API's own catalog (the platform's
+ * event path); its resyncs create blueprints and entities in the Port simulator.
+ */
 async function startDemo(base: Config, items: number): Promise<Demo> {
   const apiKey = randomBytes(16).toString('hex');
   const webhookSecret = randomBytes(16).toString('hex');
+  const port = new PortSim({ clientId: `demo-${randomBytes(4).toString('hex')}`, clientSecret: randomBytes(16).toString('hex') });
+  // Names of our own, so credentials of a real Port org in this shell are neither used nor clobbered.
   process.env.DEMO_API_KEY = apiKey;
   process.env.DEMO_WEBHOOK_SECRET = webhookSecret;
-  registerSecret(apiKey);
-  registerSecret(webhookSecret);
+  process.env.DEMO_PORT_CLIENT_ID = port.credentials.clientId;
+  process.env.DEMO_PORT_CLIENT_SECRET = port.credentials.clientSecret;
+  for (const secret of [apiKey, webhookSecret, port.credentials.clientSecret]) registerSecret(secret);
   const sim = new DemoSim({ apiKey, pageDelayMs: 200 });
   sim.seed(['team', 'service'], items);
   const url = await sim.start();
+  const portUrl = await port.start();
+  say(`Port simulator at ${portUrl} (blueprints "team" and "service" appear after the first sync)`);
   const config = configSchema.parse({
     ...base,
+    port: { apiUrl: portUrl, clientIdEnv: 'DEMO_PORT_CLIENT_ID', clientSecretEnv: 'DEMO_PORT_CLIENT_SECRET' },
     integrations: [
       {
         id: 'demo',
         type: 'demo',
         schedule: { cron: '*/2 * * * *', timezone: 'UTC' },
-        options: { apiUrl: url, pageSize: 50 },
+        options: { apiUrl: url, pageSize: 50, target: 'port' },
         webhook: { secretEnv: 'DEMO_WEBHOOK_SECRET' },
       },
     ],
@@ -62,6 +73,7 @@ async function startDemo(base: Config, items: number): Promise<Demo> {
     stop: async () => {
       stopEmitter();
       await sim.stop();
+      await port.stop();
     },
   };
 }
