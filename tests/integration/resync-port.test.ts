@@ -87,6 +87,27 @@ test('changing 3 items writes 3; removing 5 deletes exactly those 5', async () =
   assertPortEqualsSource();
 });
 
+test('an item Port refuses is reported with its identifier and Port\'s message; its entity is kept, the rest of its page written', async () => {
+  const services = setup.sim.source.get('service')!;
+  const [bad, good] = [services[1]!, services[2]!];
+  const before = port().entity('service', bad.id)!.properties.version;
+  (bad as { version: unknown }).version = 'not-a-number';
+  good.version += 1;
+  try {
+    const report = await sync();
+    const service = report.kinds.find((k) => k.kind === 'service')!;
+    assert.equal(service.failed, 1);
+    assert.equal(service.updated, 1);
+    assert.match(service.failures[0]!, new RegExp(`service "${bad.id}": .*version`));
+    assert.equal(report.reconcile.status, 'done');
+    assert.equal(report.reconcile.deleted, 0, 'the refused item keeps its entity');
+    assert.equal(port().entity('service', bad.id)!.properties.version, before);
+    assert.equal(port().entity('service', good.id)!.properties.version, good.version);
+  } finally {
+    (bad as { version: unknown }).version = before;
+  }
+});
+
 test('entities written by someone else are never deleted: before the run, or during it', async () => {
   port().putEntity('service', { identifier: 'made-by-hand', title: 'by hand', properties: { version: 1 } });
   port().putEntity('service', { identifier: 'other-tool', properties: { version: 1 } }, { datasource: 'port-ocean/github/1.0.0/gh/exporter' });
