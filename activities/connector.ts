@@ -12,6 +12,23 @@ export interface Page {
   next?: string;
 }
 
+/** Part of a source, e.g. `{ app: "shop", env: "dev" }`: what a targeted refresh (a webhook) re-reads. */
+export type SourceScope = Record<string, string>;
+
+/** What a scoped run covers: the kinds it fetches (within the scope) and where it may delete. */
+export interface ScopePlan {
+  /** Kinds fetched under this scope, a subset of `kinds()`; org-wide kinds are left out. */
+  kinds: string[];
+  /** Deletes only touch identifiers that start with this (e.g. "shop/dev/"); none when undefined. */
+  identifierPrefix?: string;
+}
+
+/** What applying one webhook event asks of the engine. */
+export interface EventOutcome {
+  /** Re-read this part of the source with a scoped resync (Humanitec deployments). */
+  refresh?: SourceScope;
+}
+
 export interface Connector {
   /** The API whose budget (task queue) this connector's activities run under. */
   readonly api: string;
@@ -21,7 +38,13 @@ export interface Connector {
   readonly defaultMapping: string;
   /** Blueprints of the default mapping, created in Port when missing. */
   readonly blueprints: BlueprintBody[];
-  fetchPage(kind: string, cursor: string | undefined, signal: AbortSignal): Promise<Page>;
-  /** Applies one webhook event; must be idempotent (a redelivery applies the same state again). */
-  applyEvent(event: EventRef, signal: AbortSignal): Promise<void>;
+  /** One page of a kind; `scope`, when given, limits it to that part of the source. */
+  fetchPage(kind: string, cursor: string | undefined, signal: AbortSignal, scope?: SourceScope): Promise<Page>;
+  /** Which kinds a scoped run fetches and where it may delete; throws for a scope the connector does not know. */
+  planScope?(scope: SourceScope): ScopePlan;
+  /**
+   * Applies one webhook event; must be idempotent (a redelivery applies the same state again). It may
+   * instead ask for a targeted refresh, which the object's event workflow runs as a scoped resync.
+   */
+  applyEvent(event: EventRef, signal: AbortSignal): Promise<EventOutcome | void>;
 }
