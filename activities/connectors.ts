@@ -5,6 +5,8 @@ import type { Config, IntegrationConfig, IntegrationType } from '../config/schem
 import type { Connector } from './connector';
 import { createDemoConnector } from './demo/connector';
 import { demoWebhook } from './demo/webhook';
+import { createHumanitecConnector } from './humanitec/connector';
+import { humanitecWebhook } from './humanitec/webhook';
 import type { WebhookSpec } from './webhook';
 
 export type IntegrationOf<T extends IntegrationType> = Extract<IntegrationConfig, { type: T }>;
@@ -13,10 +15,12 @@ type Factory<T extends IntegrationType> = (integration: IntegrationOf<T>, env: N
 
 const FACTORIES: { [T in IntegrationType]?: Factory<T> } = {
   demo: createDemoConnector,
+  humanitec: createHumanitecConnector,
 };
 
 const WEBHOOKS: { [T in IntegrationType]?: WebhookSpec } = {
   demo: demoWebhook,
+  humanitec: humanitecWebhook,
 };
 
 /** How the receiver verifies and reads deliveries for this integration type, if it takes webhooks. */

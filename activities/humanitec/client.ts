@@ -2,6 +2,7 @@
 // every answer checked against its schema (schemas.ts), `Link: <…>; rel="next"` pagination where the
 // API paginates (pipelines), and at most `readConcurrency` requests in flight per client. Retries,
 // Retry-After and pacing per org come from apiClient (docs/http.md).
+import { ApplicationFailure } from '@temporalio/common';
 import type { KyInstance } from 'ky';
 import type { z } from 'zod';
 import { apiClient } from '../http/client';
@@ -70,7 +71,7 @@ export function nextPageToken(link: string | null): string | undefined {
     if (!rels.includes('next')) continue;
     const page = new URL(match[1]!, 'http://link.invalid/').searchParams.get('page');
     // A next link we cannot follow must not end the walk quietly: the rest of the list would be lost.
-    if (!page) throw new Error(`humanitec API: a next link without a page token: ${match[1]}`);
+    if (!page) throw ApplicationFailure.nonRetryable(`humanitec API: a next link without a page token: ${match[1]}`, 'UnexpectedResponse');
     return page;
   }
   return undefined;

@@ -1,0 +1,329 @@
+// The Humanitec connector: the 13 kinds of Port's Humanitec guide, read from the Platform Orchestrator
+// API in dependency order, as raw API objects plus the context the mapping needs (app_id, env_id, ...).
+// docs/humanitec.md describes the kinds, the cursor, scoped runs and every difference from the script.
+import { fileURLToPath } from 'node:url';
+import { ApplicationFailure } from '@temporalio/common';
+import { HTTPError } from 'ky';
+import { z } from 'zod';
+import type { Connector, EventOutcome, Page, ScopePlan, SourceScope } from '../connector';
+import type { IntegrationOf } from '../connectors';
+import { HUMANITEC_BLUEPRINTS } from './blueprints';
+import { HUMANITEC_API, HumanitecClient } from './client';
+import type { ActiveResource, Application, GraphNode } from './schemas';
+
+const DEFAULT_MAPPING = fileURLToPath(new URL('../../config/mappings/humanitec.yaml', import.meta.url));
+
+/** Every kind, relation targets first: apps -> envs -> workloads, graphs -> resources; stores -> values; groups -> users. */
+export const HUMANITEC_KINDS = [
+  'application',
+  'environment',
+  'workload',
+  'resourceGraph',
+  'resource',
+  'secretStore',
+  'sharedValue',
+  'valueSetVersion',
+  'deploymentSet',
+  'pipeline',
+  'deploymentDelta',
+  'group',
+  'user',
+] as const;
+export type HumanitecKind = (typeof HUMANITEC_KINDS)[number];
+
+/** Org-wide kinds: never part of a scoped run. */
+const ORG_KINDS: ReadonlySet<string> = new Set(['secretStore', 'group', 'user']);
+/** Kinds a run scoped to one app fetches (only that app's objects). */
+export const APP_SCOPE_KINDS = HUMANITEC_KINDS.filter((k) => !ORG_KINDS.has(k));
+/** Kinds a run scoped to one env fetches: what a deployment of that env changes. */
+export const ENV_SCOPE_KINDS: HumanitecKind[] = ['application', 'environment', 'workload', 'resourceGraph', 'resource', 'sharedValue', 'deploymentDelta'];
+
+/** App and env ids (SPEC ApplicationResponse.id, EnvironmentResponse.id): no "/", so prefixes are exact. */
+export const HUMANITEC_ID = /^[a-z0-9](?:-?[a-z0-9]+)+$/;
+
+/** How long the org's app list (which also lists every app's envs) is reused between pages. */
+const APP_LIST_TTL_MS = 30_000;
+
+const cursorSchema = z.union([z.strictObject({ after: z.string().min(1) }), z.strictObject({ page: z.string().min(1) })]);
+type Cursor = z.infer<typeof cursorSchema>;
+
+function parseCursor(kind: string, cursor: string | undefined): Cursor | undefined {
+  if (cursor === undefined) return undefined;
+  try {
+    return cursorSchema.parse(JSON.parse(cursor));
+  } catch {
+    throw ApplicationFailure.nonRetryable(`humanitec: kind "${kind}": unreadable cursor ${JSON.stringify(cursor)}`, 'InvalidCursor');
+  }
+}
+
+const is404 = (err: unknown) => err instanceof HTTPError && err.response.status === 404;
+
+/** Runs all tasks; the first failure aborts the others' requests and fails the whole (never a partial result). */
+async function allOrAbort<T>(signal: AbortSignal, tasks: Array<(signal: AbortSignal) => Promise<T>>): Promise<T[]> {
+  const controller = new AbortController();
+  const both = AbortSignal.any([signal, controller.signal]);
+  try {
+    return await Promise.all(tasks.map((task) => task(both)));
+  } catch (err) {
+    controller.abort();
+    throw err;
+  }
+}
+
+/** `{ app }` or `{ app, env }` with valid ids, else an Error naming what is wrong. */
+export function readScope(scope: SourceScope): { app: string; env?: string } {
+  const keys = Object.keys(scope).sort().join(',');
+  if (keys !== 'app' && keys !== 'app,env') {
+    throw new Error(`a Humanitec scope is { app } or { app, env }, not ${JSON.stringify(scope)}`);
+  }
+  for (const [key, value] of Object.entries(scope)) {
+    if (!HUMANITEC_ID.test(value)) throw new Error(`scope ${key} "${value}" is not a Humanitec id`);
+  }
+  return scope.env === undefined ? { app: scope.app! } : { app: scope.app!, env: scope.env };
+}
+
+/** Which kinds a scoped run fetches, and the identifier prefix under which it may delete. */
+export function planHumanitecScope(scope: SourceScope): ScopePlan {
+  const { app, env } = readScope(scope);
+  if (env === undefined) return { kinds: [...APP_SCOPE_KINDS], identifierPrefix: `${app}/` };
+  return { kinds: [...ENV_SCOPE_KINDS], identifierPrefix: `${app}/${env}/` };
+}
+
+/** The workload a resource belongs to: `w` for res_id `modules.w` or `modules.w.…`, when that workload exists. */
+export function workloadOf(resId: string, workloads: ReadonlySet<string>): string | undefined {
+  const parts = resId.split('.');
+  if (parts[0] !== 'modules' || parts.length < 2) return undefined;
+  return workloads.has(parts[1]!) ? parts[1] : undefined;
+}
+
+export const isWorkload = (r: ActiveResource) => r.type === 'workload' && r.res_id.startsWith('modules.');
+
+/** Active resources with their context: app, env, workload (when it exists), their graph node's dependencies. */
+export function enrichResources(app: string, env: string, resources: ActiveResource[], nodes: GraphNode[]): Record<string, unknown>[] {
+  const workloads = new Set(resources.filter(isWorkload).map((r) => r.res_id.split('.')[1]!));
+  const byGuresid = new Map(nodes.map((n) => [n.guresid, n]));
+  return resources.map((r) => {
+    const workload = workloadOf(r.res_id, workloads);
+    const node = byGuresid.get(r.gu_res_id);
+    return {
+      ...r,
+      app_id: app,
+      env_id: env,
+      ...(workload ? { workload } : {}),
+      ...(node ? { graph: { depends_on: node.depends_on, resource_schema: node.resource_schema ?? null } } : {}),
+    };
+  });
+}
+
+export function createHumanitecConnector(integration: IntegrationOf<'humanitec'>, env: NodeJS.ProcessEnv, fetch?: typeof globalThis.fetch): Connector {
+  const { orgId, apiUrl, apiKeyEnv, readConcurrency } = integration.options;
+  const client = new HumanitecClient({ apiUrl, orgId, apiKey: env[apiKeyEnv] ?? '', readConcurrency, ...(fetch ? { fetch } : {}) });
+  /** Apps per page of the app walks: one batch read concurrently. */
+  const appsPerPage = readConcurrency;
+
+  // The org's apps (with their env ids), shared by the pages of all kinds for a short while. The cursor
+  // never depends on it: it names the last app done, so a list that changed between pages (or a retry on
+  // another worker) neither skips nor repeats an app that exists throughout the run.
+  let appList: { at: number; apps: Promise<Application[]> } | undefined;
+  const listApps = (signal: AbortSignal): Promise<Application[]> => {
+    if (!appList || Date.now() - appList.at > APP_LIST_TTL_MS) {
+      const apps = client.listApps(signal).then((list) => [...list].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)));
+      appList = { at: Date.now(), apps };
+      apps.catch(() => {
+        if (appList?.apps === apps) appList = undefined;
+      });
+    }
+    return appList.apps;
+  };
+
+  /** The scope's app, its envs limited to the scope's env (which must exist). */
+  const scopedApp = async (scope: { app: string; env?: string }, signal: AbortSignal): Promise<Application> => {
+    const app = await client.getApp(scope.app, signal);
+    if (scope.env === undefined) return app;
+    const envs = app.envs.filter((e) => e.id === scope.env);
+    if (envs.length === 0) {
+      throw ApplicationFailure.nonRetryable(`humanitec: app "${scope.app}" has no environment "${scope.env}"`, 'NotFound');
+    }
+    return { ...app, envs };
+  };
+
+  /**
+   * A 404 for an object of an app or env listed a moment ago means it is gone only if its parent is gone
+   * too (checked); then it has no items. Any other failure fails the page: never an empty list for a
+   * fetch that did not work.
+   */
+  const unlessGone = async <T>(read: () => Promise<T[]>, parent: () => Promise<unknown>): Promise<T[]> => {
+    try {
+      return await read();
+    } catch (err) {
+      if (!is404(err)) throw err;
+      try {
+        await parent();
+      } catch (check) {
+        if (is404(check)) return [];
+        throw check;
+      }
+      throw err;
+    }
+  };
+
+  /** The items of one kind for one app (and, in an env scope, only that env). */
+  const appItems = async (kind: HumanitecKind, app: Application, envOnly: string | undefined, signal: AbortSignal): Promise<unknown[]> => {
+    const appGone = () => client.getApp(app.id, signal);
+    const perEnv = <T>(envIds: string[], read: (env: string, signal: AbortSignal) => Promise<T[]>) =>
+      allOrAbort(
+        signal,
+        envIds.map((env) => (s: AbortSignal) => unlessGone(() => read(env, s), () => client.getEnv(app.id, env, s))),
+      ).then((lists) => lists.flat());
+    const envIds = app.envs.map((e) => e.id);
+    const envs = async (s: AbortSignal) => (await unlessGone(() => client.listEnvs(app.id, s), appGone)).filter((e) => !envOnly || e.id === envOnly);
+
+    switch (kind) {
+      case 'environment':
+        return (await envs(signal)).map((e) => ({ ...e, app_id: app.id }));
+      case 'workload':
+        return perEnv(envIds, async (env, s) =>
+          (await client.listActiveResources(app.id, env, s)).filter(isWorkload).map((r) => ({ ...r, app_id: app.id, env_id: env })),
+        );
+      case 'resourceGraph': {
+        const graphs = (await envs(signal)).flatMap((e) => (e.last_deploy?.dependency_graph_id ? [{ env: e.id, graph: e.last_deploy.dependency_graph_id }] : []));
+        const byEnv = new Map(graphs.map((g) => [g.env, g.graph]));
+        return perEnv(
+          graphs.map((g) => g.env),
+          async (env, s) => (await client.getDependencyGraph(app.id, env, byEnv.get(env)!, s)).nodes.map((n) => ({ ...n, app_id: app.id, env_id: env })),
+        );
+      }
+      case 'resource': {
+        const graphOf = new Map((await envs(signal)).map((e) => [e.id, e.last_deploy?.dependency_graph_id ?? undefined]));
+        return perEnv(envIds, async (env, s) => {
+          const graphId = graphOf.get(env);
+          const [resources, graph] = await Promise.all([
+            client.listActiveResources(app.id, env, s),
+            graphId ? client.getDependencyGraph(app.id, env, graphId, s) : Promise.resolve(undefined),
+          ]);
+          return enrichResources(app.id, env, resources, graph?.nodes ?? []);
+        });
+      }
+      case 'sharedValue': {
+        // App values once ({app}/{key}); per env only what the env overrides: GET …/envs/{env}/values
+        // repeats every app value with source "app", which the script wrote again as {app}/{env}/{key}.
+        const [appValues, envValues] = await Promise.all([
+          envOnly ? Promise.resolve([]) : unlessGone(() => client.listAppValues(app.id, signal), appGone),
+          perEnv(envIds, async (env, s) => (await client.listEnvValues(app.id, env, s)).filter((v) => v.source === 'env').map((v) => ({ ...v, app_id: app.id, env_id: env }))),
+        ]);
+        return [...appValues.map((v) => ({ ...v, app_id: app.id })), ...envValues];
+      }
+      case 'valueSetVersion':
+        return (await unlessGone(() => client.listValueSetVersions(app.id, signal), appGone)).map((v) => ({ ...v, app_id: app.id }));
+      case 'deploymentSet':
+        return (await unlessGone(() => client.listSets(app.id, signal), appGone)).map((s) => ({ ...s, app_id: app.id }));
+      case 'deploymentDelta':
+        return (await unlessGone(() => client.listDeltas(app.id, signal, envOnly), appGone)).map((d) => ({ ...d, app_id: app.id }));
+      default:
+        throw new Error(`humanitec: kind "${kind}" is not read per app`);
+    }
+  };
+
+  /** One page of an app walk: the next `appsPerPage` apps after the cursor's, read concurrently. */
+  const appWalk = async (kind: HumanitecKind, cursor: Cursor | undefined, signal: AbortSignal, scope?: { app: string; env?: string }): Promise<Page> => {
+    if (cursor && !('after' in cursor)) throw ApplicationFailure.nonRetryable(`humanitec: kind "${kind}": cursor is not an app cursor`, 'InvalidCursor');
+    const apps = scope ? [await scopedApp(scope, signal)] : await listApps(signal);
+    const start = cursor ? apps.findIndex((a) => a.id > cursor.after) : 0;
+    const batch = start < 0 ? [] : apps.slice(start, start + appsPerPage);
+    const lists = await allOrAbort(signal, batch.map((app) => (s: AbortSignal) => appItems(kind, app, scope?.env, s)));
+    let items = lists.flat();
+    // Graph nodes are global (guresid): an env that shares one with another lists it again.
+    if (kind === 'resourceGraph') items = dedupe(items as Array<{ guresid: string }>, (n) => n.guresid);
+    const last = batch.at(-1);
+    const more = start >= 0 && start + appsPerPage < apps.length;
+    return more && last ? { items, next: JSON.stringify({ after: last.id }) } : { items };
+  };
+
+  const pipelines = async (cursor: Cursor | undefined, signal: AbortSignal, scope?: { app: string }): Promise<Page> => {
+    if (cursor && !('page' in cursor)) throw ApplicationFailure.nonRetryable('humanitec: kind "pipeline": cursor is not a page cursor', 'InvalidCursor');
+    const [page, apps] = await Promise.all([
+      client.listPipelines(signal, cursor?.page, scope?.app),
+      scope ? scopedApp(scope, signal).then((a) => [a]) : listApps(signal),
+    ]);
+    const names = new Map(apps.map((a) => [a.id, a.name]));
+    const items = page.items.map((p) => ({ ...p, ...(names.has(p.app_id) ? { app_name: names.get(p.app_id) } : {}) }));
+    return page.next ? { items, next: JSON.stringify({ page: page.next }) } : { items };
+  };
+
+  const users = async (signal: AbortSignal): Promise<unknown[]> => {
+    const members = await client.listUsers(signal);
+    const groups = members.filter((m) => m.type === 'group');
+    const memberships = await allOrAbort(
+      signal,
+      groups.map((g) => async (s: AbortSignal) => ({ group: g.id, users: await client.listGroupUsers(g.id, s) })),
+    );
+    const groupsOf = new Map<string, string[]>();
+    for (const { group, users: list } of memberships) {
+      for (const u of list) groupsOf.set(u.id, [...(groupsOf.get(u.id) ?? []), group]);
+    }
+    return members.filter((m) => m.type === 'user').map((u) => ({ ...u, groups: [...new Set(groupsOf.get(u.id) ?? [])].sort() }));
+  };
+
+  return {
+    api: HUMANITEC_API,
+    kinds: () => [...HUMANITEC_KINDS],
+    defaultMapping: DEFAULT_MAPPING,
+    blueprints: HUMANITEC_BLUEPRINTS,
+    planScope: planHumanitecScope,
+
+    async fetchPage(kind, cursorText, signal, sourceScope) {
+      if (!(HUMANITEC_KINDS as readonly string[]).includes(kind)) {
+        throw ApplicationFailure.nonRetryable(`humanitec: no kind "${kind}" (kinds: ${HUMANITEC_KINDS.join(', ')})`, 'UnknownKind');
+      }
+      const k = kind as HumanitecKind;
+      const cursor = parseCursor(kind, cursorText);
+      let scope: { app: string; env?: string } | undefined;
+      if (sourceScope) {
+        try {
+          scope = readScope(sourceScope);
+        } catch (err) {
+          throw ApplicationFailure.nonRetryable(`humanitec: ${(err as Error).message}`, 'UnknownScope');
+        }
+        if (!planHumanitecScope(sourceScope).kinds.includes(k)) {
+          throw ApplicationFailure.nonRetryable(`humanitec: kind "${kind}" is not part of a run scoped to ${JSON.stringify(sourceScope)}`, 'UnknownScope');
+        }
+      }
+      switch (k) {
+        case 'application':
+          return { items: scope ? [await client.getApp(scope.app, signal)] : await listApps(signal) };
+        case 'secretStore':
+          return { items: await client.listSecretStores(signal) };
+        case 'pipeline':
+          return pipelines(cursor, signal, scope);
+        case 'group':
+          return { items: (await client.listUsers(signal)).filter((m) => m.type === 'group') };
+        case 'user':
+          return { items: await users(signal) };
+        default:
+          return appWalk(k, cursor, signal, scope);
+      }
+    },
+
+    async applyEvent(event): Promise<EventOutcome> {
+      const data = z.object({ app: z.string().regex(HUMANITEC_ID), env: z.string().regex(HUMANITEC_ID) }).safeParse(event.data);
+      if (!data.success) {
+        throw ApplicationFailure.nonRetryable(`humanitec: event ${event.deliveryId} has no valid app and env`, 'InvalidEvent');
+      }
+      const { app, env: envId } = data.data;
+      // A deleted env cannot be re-read on its own: its app's run lists the envs left and may delete
+      // the env's entities (under the app's prefix and the usual safety rules).
+      if (event.type === 'environment.deleted') return { refresh: { app } };
+      return { refresh: { app, env: envId } };
+    },
+  };
+}
+
+function dedupe<T>(items: T[], key: (item: T) => string): T[] {
+  const seen = new Set<string>();
+  return items.filter((item) => {
+    const k = key(item);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
