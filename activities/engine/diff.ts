@@ -41,9 +41,10 @@ export function sameEntity(desired: Entity, current: Entity): boolean {
   return true;
 }
 
+const empty = (v: unknown) => v === null || v === undefined || (Array.isArray(v) && v.length === 0);
+
 /** A cleared list reads back as []: that is the same as a value the source does not have. */
 function sameField(desired: unknown, current: unknown): boolean {
-  const empty = (v: unknown) => v === null || v === undefined || (Array.isArray(v) && v.length === 0);
   return empty(desired) ? empty(current) : sameValue(desired, current);
 }
 
