@@ -167,12 +167,13 @@ export class PortClient {
   async *search(
     blueprint: string,
     rules: SearchRule[],
-    opts: { include?: string[]; limit?: number; signal?: AbortSignal } = {},
+    opts: { include?: string[]; exclude?: string[]; limit?: number; signal?: AbortSignal } = {},
   ): AsyncGenerator<PortEntity[]> {
     let from: string | undefined;
     do {
       const request: SearchRequest = { query: { combinator: 'and', rules }, limit: opts.limit ?? 1000 };
       if (opts.include) request.include = opts.include;
+      if (opts.exclude) request.exclude = opts.exclude;
       if (from) request.from = from;
       const page = await this.searchPage(blueprint, request, opts.signal);
       if (page.entities.length > 0) yield page.entities;

@@ -134,6 +134,7 @@ export const searchRuleSchema: z.ZodType<SearchRule> = z.lazy(() =>
 export const searchRequestSchema = z.strictObject({
   query: z.strictObject({ combinator: z.enum(['and', 'or']), rules: z.array(searchRuleSchema) }),
   include: z.array(z.string()).optional(),
+  exclude: z.array(z.string()).optional(),
   limit: z.number().int().min(1).max(1000).optional(),
   from: z.string().optional(),
 });

@@ -11,6 +11,8 @@ import type { EntityBody, PortEntity } from './schemas';
 
 /** Port's page limit for searches. */
 const SEARCH_PAGE = 1000;
+/** Meta-properties the diff never reads: left out of its reads (about half of each entity's JSON). */
+const NOT_DIFFED = ['$createdAt', '$createdBy', '$updatedAt', '$updatedBy'];
 
 export interface PortTargetOptions {
   /** Its User-Agent marks what this integration instance writes, and so what it owns. */
@@ -38,7 +40,7 @@ export class PortTarget implements Target {
     for (let i = 0; i < identifiers.length; i += SEARCH_PAGE) {
       const chunk = identifiers.slice(i, i + SEARCH_PAGE);
       const rules = [{ property: '$identifier', operator: 'in', value: chunk }];
-      for await (const page of this.client.search(blueprint, rules, { limit: SEARCH_PAGE, signal })) {
+      for await (const page of this.client.search(blueprint, rules, { exclude: NOT_DIFFED, limit: SEARCH_PAGE, signal })) {
         for (const e of page) found.set(e.identifier, toEntity(blueprint, e));
       }
     }
