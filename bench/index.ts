@@ -1,34 +1,82 @@
 // `npm run bench`: the benchmarks, each printing a table of the work, the time, requests sent, peak
 // memory and the ratios to the floor (ceiling) and to the seed scripts' approach.
-//   npm run bench                       all, default sizes
-//   npm run bench -- --seconds 10       shorter load phases
+//   npm run bench                                all, default sizes
+//   npm run bench -- --only webhooks             one of them (webhooks, resync)
+//   npm run bench -- --seconds 10                shorter webhook load phases
+//   npm run bench -- --only resync --entities 5000 --cases unlimited
 import { parseArgs } from 'node:util';
+import { benchResync, type ResyncRow } from './resync';
 import { benchWebhookIntake, type BenchRow } from './webhookIntake';
 
 const { values } = parseArgs({
   options: {
+    only: { type: 'string' },
+    // webhooks
     seconds: { type: 'string', default: '30' },
     senders: { type: 'string', default: '50' },
     objects: { type: 'string', default: '1000' },
+    // resync
+    entities: { type: 'string', default: '50000' },
+    kinds: { type: 'string', default: '5' },
+    'page-size': { type: 'string', default: '100' },
+    scale: { type: 'string', default: '0.01' },
+    window: { type: 'string', default: '10' },
+    'seed-sample': { type: 'string', default: '1000' },
+    cases: { type: 'string', default: 'unlimited,limited' },
+    profile: { type: 'string' },
     json: { type: 'boolean', default: false },
   },
 });
 
-const rows: BenchRow[] = await benchWebhookIntake({
-  seconds: Number(values.seconds),
-  senders: Number(values.senders),
-  objects: Number(values.objects),
-});
+const BENCHES = ['webhooks', 'resync'];
+const only = values.only?.split(',');
+if (only?.some((b) => !BENCHES.includes(b))) {
+  console.error(`--only takes ${BENCHES.join(', ')}`);
+  process.exit(2);
+}
+const runs = (name: string) => !only || only.includes(name);
 
-if (values.json) {
-  console.log(JSON.stringify(rows, null, 2));
-} else {
-  const fmt = (n: number | undefined, digits = 1) => (n === undefined || Number.isNaN(n) ? '-' : n.toFixed(digits));
-  const table = [
-    ['work', 's', 'requests', 'req/s', 'p50 ms', 'p99 ms', 'applied p99 ms', 'lost', 'bench rss MB', 'worker rss MB', 'server rss MB', 'vs floor', 'vs seed'],
-    ...rows.map((r) => [r.work, String(r.seconds), String(r.requests), fmt(r.perSecond), fmt(r.p50ms), fmt(r.p99ms), fmt(r.appliedP99ms), String(r.lost ?? '-'), fmt(r.peakRssMb, 0), fmt(r.workerPeakRssMb, 0), fmt(r.serverPeakRssMb, 0), r.vsFloor ?? '-', r.vsSeed ?? '-']),
-  ];
+const fmt = (n: number | undefined, digits = 1) => (n === undefined || Number.isNaN(n) ? '-' : n.toFixed(digits));
+function print(table: string[][]) {
   const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
   for (const row of table) console.log(row.map((c, i) => c.padEnd(widths[i]!)).join(' | '));
+  console.log();
 }
+
+const results: { webhooks?: BenchRow[]; resync?: ResyncRow[] } = {};
+
+if (runs('webhooks')) {
+  const rows = await benchWebhookIntake({ seconds: Number(values.seconds), senders: Number(values.senders), objects: Number(values.objects) });
+  results.webhooks = rows;
+  if (!values.json) {
+    print([
+      ['work', 's', 'requests', 'req/s', 'p50 ms', 'p99 ms', 'applied p99 ms', 'lost', 'bench rss MB', 'worker rss MB', 'server rss MB', 'vs floor', 'vs seed'],
+      ...rows.map((r) => [r.work, String(r.seconds), String(r.requests), fmt(r.perSecond), fmt(r.p50ms), fmt(r.p99ms), fmt(r.appliedP99ms), String(r.lost ?? '-'), fmt(r.peakRssMb, 0), fmt(r.workerPeakRssMb, 0), fmt(r.serverPeakRssMb, 0), r.vsFloor ?? '-', r.vsSeed ?? '-']),
+    ]);
+  }
+}
+
+if (runs('resync')) {
+  const rows = await benchResync({
+    entities: Number(values.entities),
+    kinds: Number(values.kinds),
+    pageSize: Number(values['page-size']),
+    scale: Number(values.scale),
+    windowSeconds: Number(values.window),
+    seedSample: Number(values['seed-sample']),
+    cases: values.cases.split(',') as Array<'unlimited' | 'limited'>,
+    profileDir: values.profile,
+  });
+  results.resync = rows;
+  if (!values.json) {
+    const req = (r: ResyncRow) =>
+      `port ${r.requests.port} (bulk ${r.requests['port bulk']}, search ${r.requests['port search']}, token ${r.requests['port token']}, other ${r.requests['port other']! + r.requests['port single']!}); demo ${r.requests.demo}`;
+    print([
+      ['work', 's', 'entities', 'entities/s', 'written', 'requests', 'worker peak rss MB', 'history events', 'history bytes', 'runs', 'vs floor', 'vs seed'],
+      ...rows.map((r) => [r.work, fmt(r.seconds), String(r.entities), fmt(r.entitiesPerSecond, 0), String(r.writes), req(r), fmt(r.workerPeakRssMb, 0), String(r.historyEvents), String(r.historyBytes), String(r.runs), r.vsFloor ?? '-', r.vsSeed ?? '-']),
+    ]);
+  }
+}
+
+if (values.json) console.log(JSON.stringify(results, null, 2));
 process.exit(0);
