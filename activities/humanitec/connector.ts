@@ -136,9 +136,14 @@ export function createHumanitecConnector(integration: IntegrationOf<'humanitec'>
     return appList.apps;
   };
 
-  /** The scope's app, its envs limited to the scope's env (which must exist). */
+  /**
+   * The scope's app, its envs limited to the scope's env (which must exist), from a fresh app list: a
+   * webhook's env may be seconds old. (GET apps/{appId} would do for the app alone, but the list also
+   * says which envs exist, in one request.)
+   */
   const scopedApp = async (scope: { app: string; env?: string }, signal: AbortSignal): Promise<Application> => {
-    const app = await client.getApp(scope.app, signal);
+    const app = (await client.listApps(signal)).find((a) => a.id === scope.app);
+    if (!app) throw ApplicationFailure.nonRetryable(`humanitec: no app "${scope.app}" in org "${orgId}"`, 'NotFound');
     if (scope.env === undefined) return app;
     const envs = app.envs.filter((e) => e.id === scope.env);
     if (envs.length === 0) {
@@ -147,36 +152,35 @@ export function createHumanitecConnector(integration: IntegrationOf<'humanitec'>
     return { ...app, envs };
   };
 
+  /** Whether an app (or one of its envs) listed earlier is gone now, by a fresh app list. */
+  const gone = async (app: string, env: string | undefined, signal: AbortSignal): Promise<boolean> => {
+    const found = (await client.listApps(signal)).find((a) => a.id === app);
+    return !found || (env !== undefined && !found.envs.some((e) => e.id === env));
+  };
+
   /**
-   * A 404 for an object of an app or env listed a moment ago means it is gone only if its parent is gone
-   * too (checked); then it has no items. Any other failure fails the page: never an empty list for a
-   * fetch that did not work.
+   * A 404 for an object of an app or env listed a moment ago means it is gone only if a fresh app list
+   * no longer has that app or env; then it has no items. Any other failure fails the page: never an
+   * empty list for a fetch that did not work.
    */
-  const unlessGone = async <T>(read: () => Promise<T[]>, parent: () => Promise<unknown>): Promise<T[]> => {
+  const unlessGone = async <T>(read: () => Promise<T[]>, app: string, env: string | undefined, signal: AbortSignal): Promise<T[]> => {
     try {
       return await read();
     } catch (err) {
-      if (!is404(err)) throw err;
-      try {
-        await parent();
-      } catch (check) {
-        if (is404(check)) return [];
-        throw check;
-      }
+      if (is404(err) && (await gone(app, env, signal))) return [];
       throw err;
     }
   };
 
   /** The items of one kind for one app (and, in an env scope, only that env). */
   const appItems = async (kind: HumanitecKind, app: Application, envOnly: string | undefined, signal: AbortSignal): Promise<unknown[]> => {
-    const appGone = () => client.getApp(app.id, signal);
     const perEnv = <T>(envIds: string[], read: (env: string, signal: AbortSignal) => Promise<T[]>) =>
       allOrAbort(
         signal,
-        envIds.map((env) => (s: AbortSignal) => unlessGone(() => read(env, s), () => client.getEnv(app.id, env, s))),
+        envIds.map((env) => (s: AbortSignal) => unlessGone(() => read(env, s), app.id, env, s)),
       ).then((lists) => lists.flat());
     const envIds = app.envs.map((e) => e.id);
-    const envs = async (s: AbortSignal) => (await unlessGone(() => client.listEnvs(app.id, s), appGone)).filter((e) => !envOnly || e.id === envOnly);
+    const envs = async (s: AbortSignal) => (await unlessGone(() => client.listEnvs(app.id, s), app.id, undefined, s)).filter((e) => !envOnly || e.id === envOnly);
 
     switch (kind) {
       case 'environment':
@@ -208,17 +212,17 @@ export function createHumanitecConnector(integration: IntegrationOf<'humanitec'>
         // App values once ({app}/{key}); per env only what the env overrides: GET …/envs/{env}/values
         // repeats every app value with source "app", which the script wrote again as {app}/{env}/{key}.
         const [appValues, envValues] = await Promise.all([
-          envOnly ? Promise.resolve([]) : unlessGone(() => client.listAppValues(app.id, signal), appGone),
+          envOnly ? Promise.resolve([]) : unlessGone(() => client.listAppValues(app.id, signal), app.id, undefined, signal),
           perEnv(envIds, async (env, s) => (await client.listEnvValues(app.id, env, s)).filter((v) => v.source === 'env').map((v) => ({ ...v, app_id: app.id, env_id: env }))),
         ]);
         return [...appValues.map((v) => ({ ...v, app_id: app.id })), ...envValues];
       }
       case 'valueSetVersion':
-        return (await unlessGone(() => client.listValueSetVersions(app.id, signal), appGone)).map((v) => ({ ...v, app_id: app.id }));
+        return (await unlessGone(() => client.listValueSetVersions(app.id, signal), app.id, undefined, signal)).map((v) => ({ ...v, app_id: app.id }));
       case 'deploymentSet':
-        return (await unlessGone(() => client.listSets(app.id, signal), appGone)).map((s) => ({ ...s, app_id: app.id }));
+        return (await unlessGone(() => client.listSets(app.id, signal), app.id, undefined, signal)).map((s) => ({ ...s, app_id: app.id }));
       case 'deploymentDelta':
-        return (await unlessGone(() => client.listDeltas(app.id, signal, envOnly), appGone)).map((d) => ({ ...d, app_id: app.id }));
+        return (await unlessGone(() => client.listDeltas(app.id, signal, envOnly), app.id, undefined, signal)).map((d) => ({ ...d, app_id: app.id }));
       default:
         throw new Error(`humanitec: kind "${kind}" is not read per app`);
     }
@@ -290,7 +294,7 @@ export function createHumanitecConnector(integration: IntegrationOf<'humanitec'>
       }
       switch (k) {
         case 'application':
-          return { items: scope ? [await client.getApp(scope.app, signal)] : await listApps(signal) };
+          return { items: scope ? [await scopedApp(scope, signal)] : await listApps(signal) };
         case 'secretStore':
           return { items: await client.listSecretStores(signal) };
         case 'pipeline':
