@@ -82,8 +82,8 @@ const integrationSchema = z.discriminatedUnion('type', [
       orgId: z.string().min(1),
       apiUrl: url.default(DEFAULT_HUMANITEC_API_URL),
       apiKeyEnv: envName.default('HUMANITEC_API_KEY'),
-      /** Humanitec requests one sync page has in flight at once (apps, envs, graphs, group members). */
-      readConcurrency: z.int().min(1).max(64).default(8),
+      /** Humanitec requests one sync page has in flight at once (apps, envs, graphs, group members); default 8. */
+      readConcurrency: z.int().min(1).max(64).optional(),
     }),
   }),
   z.strictObject({

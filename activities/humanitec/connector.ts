@@ -41,6 +41,9 @@ export const ENV_SCOPE_KINDS: HumanitecKind[] = ['application', 'environment', '
 /** App and env ids (SPEC ApplicationResponse.id, EnvironmentResponse.id): no "/", so prefixes are exact. */
 export const HUMANITEC_ID = /^[a-z0-9](?:-?[a-z0-9]+)+$/;
 
+/** Humanitec requests in flight per integration and worker unless `options.readConcurrency` says otherwise. */
+export const DEFAULT_READ_CONCURRENCY = 8;
+
 /** How long the org's app list (which also lists every app's envs) is reused between pages. */
 const APP_LIST_TTL_MS = 30_000;
 
@@ -116,7 +119,7 @@ export function enrichResources(app: string, env: string, resources: ActiveResou
 }
 
 export function createHumanitecConnector(integration: IntegrationOf<'humanitec'>, env: NodeJS.ProcessEnv, fetch?: typeof globalThis.fetch): Connector {
-  const { orgId, apiUrl, apiKeyEnv, readConcurrency } = integration.options;
+  const { orgId, apiUrl, apiKeyEnv, readConcurrency = DEFAULT_READ_CONCURRENCY } = integration.options;
   const client = new HumanitecClient({ apiUrl, orgId, apiKey: env[apiKeyEnv] ?? '', readConcurrency, ...(fetch ? { fetch } : {}) });
   /** Apps per page of the app walks: one batch read concurrently. */
   const appsPerPage = readConcurrency;
