@@ -7,7 +7,8 @@ import type { Config } from '../config/schema';
 import type { EventRef } from '../workflows/definitions';
 import { findIntegration } from './connectors';
 import { DigestBuilder } from './engine/digest';
-import { reconcileRun, type ReconcileOutcome, type RunKind } from './engine/reconcileRun';
+import { emptyOutcome, reconcileRun, type ReconcileOutcome, type RunKind } from './engine/reconcileRun';
+import type { SourceScope } from './connector';
 import { emptyCounts, syncPage, type PageCounts } from './engine/syncPage';
 import { processMetrics } from './metrics';
 import { toActivityFailure, withHttpFailures } from './http/errors';
@@ -20,6 +21,8 @@ export interface KindChunkInput {
   kind: string;
   cursor?: string;
   dryRun: boolean;
+  /** Part of the source this run is limited to. */
+  scope?: SourceScope;
 }
 
 /** A paging activity returns after this long (or worker.pagesPerActivity pages) so progress lands in history. */
@@ -61,6 +64,8 @@ export interface SyncPlan {
   ignoredKinds: string[];
   /** The task queue of the connector's API: its rate limit holds across all worker replicas. */
   taskQueue: string;
+  /** Where a scoped run may delete (from the connector); absent for a full run. */
+  identifierPrefix?: string;
 }
 
 export interface ReconcileInput {
@@ -69,9 +74,22 @@ export interface ReconcileInput {
   dryRun: boolean;
   kinds: RunKind[];
   identifierPrefix?: string;
+  /** A scoped run deletes only inside its identifier prefix; without one, nothing. */
+  scoped?: boolean;
 }
 
 export const apiTaskQueue = (mainQueue: string, api: string) => `${mainQueue}.${api}`;
+
+function planScope(runtime: IntegrationRuntime, integration: string, scope: SourceScope) {
+  if (!runtime.connector.planScope) {
+    throw ApplicationFailure.nonRetryable(`integration "${integration}" cannot run scoped (scope ${JSON.stringify(scope)})`, 'UnknownScope');
+  }
+  try {
+    return runtime.connector.planScope(scope);
+  } catch (err) {
+    throw ApplicationFailure.nonRetryable(`integration "${integration}": ${(err as Error).message}`, 'UnknownScope');
+  }
+}
 
 export function createActivities(config: Config, env: NodeJS.ProcessEnv = process.env) {
   // One runtime (connector, mapping, HTTP clients) per integration for the life of the worker.
@@ -86,9 +104,10 @@ export function createActivities(config: Config, env: NodeJS.ProcessEnv = proces
   };
 
   return {
-    async planSync(input: { integration: string; kinds?: string[] }): Promise<SyncPlan> {
+    async planSync(input: { integration: string; kinds?: string[]; scope?: SourceScope }): Promise<SyncPlan> {
       const runtime = runtimeFor(input.integration);
-      const all = runtime.kinds;
+      const scoped = input.scope ? planScope(runtime, input.integration, input.scope) : undefined;
+      const all = scoped ? runtime.kinds.filter((k) => scoped.kinds.includes(k)) : runtime.kinds;
       const unknown = (input.kinds ?? []).filter((k) => !all.includes(k));
       if (unknown.length > 0) {
         throw ApplicationFailure.nonRetryable(
@@ -101,7 +120,12 @@ export function createActivities(config: Config, env: NodeJS.ProcessEnv = proces
       }
       // Keep dependency order whatever order the caller listed the kinds in.
       const kinds = input.kinds?.length ? all.filter((k) => input.kinds!.includes(k)) : all;
-      return { kinds, ignoredKinds: runtime.ignoredKinds, taskQueue: apiTaskQueue(config.worker.taskQueue, runtime.connector.api) };
+      return {
+        kinds,
+        ignoredKinds: runtime.ignoredKinds,
+        taskQueue: apiTaskQueue(config.worker.taskQueue, runtime.connector.api),
+        ...(scoped?.identifierPrefix ? { identifierPrefix: scoped.identifierPrefix } : {}),
+      };
     },
 
     /** Creates what the target needs before the first write (Port: missing blueprints, properties, relations). */
@@ -134,7 +158,7 @@ export function createActivities(config: Config, env: NodeJS.ProcessEnv = proces
           let cursor = from;
           const started = Date.now();
           do {
-            const page = await runtime.connector.fetchPage(input.kind, cursor, signal);
+            const page = await runtime.connector.fetchPage(input.kind, cursor, signal, input.scope);
             for (const item of page.items) items.push(item);
             pages += 1;
             cursor = page.next;
@@ -194,6 +218,9 @@ export function createActivities(config: Config, env: NodeJS.ProcessEnv = proces
     async reconcile(input: ReconcileInput): Promise<ReconcileOutcome & { requests: RequestCounts }> {
       const runtime = runtimeFor(input.integration);
       const requests: RequestCounts = {};
+      if (input.scoped && !input.identifierPrefix) {
+        return { ...emptyOutcome(input.dryRun), status: 'refused', reason: 'nothing deleted: this scope names no identifiers it may delete in', requests };
+      }
       const outcome = await withHttpFailures(runtime.target.api, () => countingRequests(requests, () =>
         reconcileRun({
           integration: input.integration,
@@ -227,13 +254,16 @@ export function createActivities(config: Config, env: NodeJS.ProcessEnv = proces
      * An event that can never apply (a 4xx, a malformed reference) is logged and counted, and the rest
      * go on; a transient failure fails the attempt, so the batch is retried in order.
      */
-    async applyEvents(input: { integration: string; events: EventRef[] }): Promise<{ applied: number; failed: number }> {
+    async applyEvents(input: { integration: string; events: EventRef[] }): Promise<{ applied: number; failed: number; refresh: SourceScope[] }> {
       const { connector } = runtimeFor(input.integration);
       const signal = cancellationSignal();
       let failed = 0;
+      // Events that ask for a targeted refresh: one refresh per scope covers them all.
+      const refresh = new Map<string, SourceScope>();
       for (const event of input.events) {
         try {
-          await connector.applyEvent(event, signal);
+          const outcome = await connector.applyEvent(event, signal);
+          if (outcome?.refresh) refresh.set(JSON.stringify(Object.entries(outcome.refresh).sort()), outcome.refresh);
         } catch (err) {
           const failure = await toActivityFailure(err, connector.api);
           const permanent = (failure instanceof ApplicationFailure && failure.nonRetryable) || err instanceof ZodError;
@@ -242,7 +272,7 @@ export function createActivities(config: Config, env: NodeJS.ProcessEnv = proces
           log.warn('event not applied', { integration: input.integration, deliveryId: event.deliveryId, objectKey: event.objectKey, error: (failure as Error).message });
         }
       }
-      return { applied: input.events.length - failed, failed };
+      return { applied: input.events.length - failed, failed, refresh: [...refresh.values()] };
     },
   };
 }

@@ -141,18 +141,20 @@ program
   .argument('<integration>', 'integration id')
   .option('--wait', 'follow the sync until it ends; exit 1 if it fails')
   .option('--kinds <kinds>', 'comma-separated kinds to limit the run to')
+  .option('--scope <key=value,...>', 'limit the run to part of the source, e.g. app=shop or app=shop,env=dev; it deletes only inside that part')
   .option('--dry-run', 'compute the report without writing')
   .option('--json', 'machine-readable output')
-  .action(async (integration: string, opts: { wait?: boolean; kinds?: string; dryRun?: boolean; json?: boolean }) => {
+  .action(async (integration: string, opts: { wait?: boolean; kinds?: string; scope?: string; dryRun?: boolean; json?: boolean }) => {
     const loaded = requireIntegrations(config());
     const found = loaded.config.integrations.find((i) => i.id === integration);
     if (!found) throw new UsageError(`unknown integration "${integration}" (configured: ${loaded.config.integrations.map((i) => i.id).join(', ')})`);
     if (!hasConnector(found.type)) throw new UsageError(`integration "${integration}": the ${found.type} connector is not part of this version yet`);
     const kinds = opts.kinds?.split(',').map((k) => k.trim()).filter(Boolean);
+    const scope = opts.scope === undefined ? undefined : parseScope(opts.scope);
     const client = await connectTemporal();
     try {
       const { attachConflict, follow, progressLine, reportTable, startOrAttach } = await import('./runSync');
-      const input = { integration, kinds, dryRun: opts.dryRun, trigger: 'cli' as const };
+      const input = { integration, kinds, scope, dryRun: opts.dryRun, trigger: 'cli' as const };
       const { handle, started } = await startOrAttach(client, loaded.config, input);
       const conflict = started ? undefined : await attachConflict(handle, input);
       if (conflict) throw new UsageError(conflict);
@@ -225,6 +227,19 @@ function toInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new UsageError(`not a non-negative integer: ${value}`);
   return n;
+}
+
+/** "app=shop,env=dev" -> { app: "shop", env: "dev" } */
+export function parseScope(value: string): Record<string, string> {
+  const scope: Record<string, string> = {};
+  for (const part of value.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const [key, ...rest] = part.split('=');
+    const v = rest.join('=');
+    if (!key || !v) throw new UsageError(`--scope takes key=value pairs separated by commas (app=shop,env=dev), not "${value}"`);
+    scope[key] = v;
+  }
+  if (Object.keys(scope).length === 0) throw new UsageError('--scope needs at least one key=value pair');
+  return scope;
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -13,7 +13,7 @@ export interface StartedSync {
 }
 
 export async function startOrAttach(client: Client, config: Config, input: SyncInput): Promise<StartedSync> {
-  const workflowId = syncWorkflowId(input.integration);
+  const workflowId = syncWorkflowId(input.integration, input.scope);
   try {
     const handle = await client.workflow.start<typeof syncIntegration>('syncIntegration', {
       workflowId,

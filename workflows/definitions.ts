@@ -11,8 +11,20 @@ export const SEARCH_ATTRIBUTES = [INTEGRATION_ATTR, KINDS_ATTR, TRIGGER_ATTR] as
 
 export type Trigger = 'schedule' | 'cli' | 'ui' | 'webhook';
 
-/** The one execution id every full sync of an integration converges on (single flight). */
-export const syncWorkflowId = (integration: string) => `sync:${integration}`;
+/** Part of a source a run is limited to, e.g. `{ app: "shop", env: "dev" }` (a webhook's targeted refresh). */
+export type SyncScope = Record<string, string>;
+
+/**
+ * The one execution id every sync of an integration converges on (single flight): `sync:<integration>`,
+ * or for a scoped run `sync:<integration>@app=shop,env=dev`, so a targeted refresh neither waits for nor
+ * blocks the full resync.
+ */
+export const syncWorkflowId = (integration: string, scope?: SyncScope) => {
+  const parts = Object.entries(scope ?? {})
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, v]) => `${k}=${v}`);
+  return parts.length > 0 ? `sync:${integration}@${parts.join(',')}` : `sync:${integration}`;
+};
 /** One event workflow per object, so a busy integration spreads over many workflows. */
 export const objectWorkflowId = (integration: string, objectKey: string) => `events:${integration}:${objectKey}`;
 export const scheduleId = (integration: string) => `port-sync:${integration}`;
@@ -22,7 +34,9 @@ export interface SyncInput {
   integration: string;
   /** Limit the run to these kinds. Default: every kind of the integration. */
   kinds?: string[];
-  /** Limit deletes to identifiers with this prefix (a run scoped to one app, e.g. "my-app/"). */
+  /** Limit the run to part of the source, e.g. `{"app": "shop"}`; the connector says which kinds that fetches and where it may delete. */
+  scope?: SyncScope;
+  /** Limit deletes to identifiers with this prefix (set by a scope; settable by hand, e.g. "my-app/"). */
   identifierPrefix?: string;
   /** Compute the report, write nothing. */
   dryRun?: boolean;
@@ -78,10 +92,13 @@ export interface SyncResume {
   digests: Record<string, string[]>;
   requests: Record<string, number>;
   runs: number;
+  identifierPrefix?: string;
 }
 
 export interface SyncReport {
   integration: string;
+  /** The part of the source this run covered; absent for a full run. */
+  scope?: SyncScope;
   status: 'completed' | 'skipped' | 'failed';
   /** Why a run was skipped: the workflow id of the sync already running. */
   reason?: string;

@@ -2,24 +2,33 @@
 // signal-with-start. It drops duplicate deliveries, applies its object's events in the order Temporal
 // accepted them, ends after a quiet period, and continues-as-new before its history grows large.
 import {
+  ChildWorkflowFailure,
   allHandlersFinished,
   condition,
   continueAsNew,
+  executeChild,
+  log,
+  ParentClosePolicy,
   proxyLocalActivities,
   setHandler,
+  sleep,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities';
 import {
   INTEGRATION_ATTR,
   TRIGGER_ATTR,
   eventSignal,
   eventsStatusQuery,
+  syncWorkflowId,
   type EventRef,
   type ObjectEventsInput,
   type ObjectEventsStatus,
+  type SyncScope,
 } from './definitions';
+import { syncIntegration } from './syncIntegration';
 
 /** Delivery ids remembered for deduplication; senders redeliver within minutes, not thousands of events later. */
 const SEEN_WINDOW = 512;
@@ -73,6 +82,9 @@ export async function objectEvents(input: ObjectEventsInput): Promise<ObjectEven
     status.failed += result.failed;
     status.pending = pending.length;
     status.lastDeliveryId = batch[batch.length - 1]!.deliveryId;
+    for (const scope of result.refresh ?? []) {
+      if (!(await refresh(input.integration, scope))) status.failed += 1;
+    }
     // Drain to at most one batch before continuing, so the carried events stay far below the payload limit.
     if (workflowInfo().continueAsNewSuggested && pending.length <= BATCH) {
       await condition(allHandlersFinished);
@@ -86,6 +98,42 @@ export async function objectEvents(input: ObjectEventsInput): Promise<ObjectEven
         duplicates: status.duplicates,
         failed: status.failed,
       });
+    }
+  }
+}
+
+/** While a refresh of the same scope runs, it may have read before this event: wait for it, then run again. */
+const REFRESH_RETRY = '10 seconds';
+
+/**
+ * Runs a targeted refresh (a scoped resync) for events that asked for one, and waits for it, so the
+ * events that come in meanwhile are covered by the next one. False when it failed: the scheduled full
+ * resync catches up (the failure is in the child's history).
+ */
+async function refresh(integration: string, scope: SyncScope): Promise<boolean> {
+  const workflowId = syncWorkflowId(integration, scope);
+  for (;;) {
+    try {
+      await executeChild(syncIntegration, {
+        workflowId,
+        args: [{ integration, scope, trigger: 'webhook' }],
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        typedSearchAttributes: [
+          { key: INTEGRATION_ATTR, value: integration },
+          { key: TRIGGER_ATTR, value: 'webhook' },
+        ],
+      });
+      return true;
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) {
+        await sleep(REFRESH_RETRY);
+        continue;
+      }
+      if (err instanceof ChildWorkflowFailure) {
+        log.warn('targeted refresh failed; the next scheduled resync catches up', { workflowId, error: err.cause?.message ?? err.message });
+        return false;
+      }
+      throw err;
     }
   }
 }

@@ -31,7 +31,7 @@ import {
   type Trigger,
 } from './definitions';
 
-const NON_RETRYABLE = ['UnknownIntegration', 'UnknownKind', 'ConnectorUnavailable', 'InvalidMapping', 'MissingSecret'];
+const NON_RETRYABLE = ['UnknownIntegration', 'UnknownKind', 'UnknownScope', 'ConnectorUnavailable', 'InvalidMapping', 'MissingSecret'];
 
 const control = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
@@ -58,7 +58,7 @@ export async function syncIntegration(input: SyncInput): Promise<SyncReport> {
   }
   // Schedules, the CLI and the receiver say who they are; a start without a trigger came from the Web UI.
   const trigger = input.trigger ?? 'ui';
-  const canonicalId = syncWorkflowId(input.integration);
+  const canonicalId = syncWorkflowId(input.integration, input.scope);
   if (workflowInfo().workflowId !== canonicalId) return delegate({ ...input, trigger }, canonicalId);
   return runSync({ ...input, trigger });
 }
@@ -100,6 +100,7 @@ async function delegate(input: SyncInput & { trigger: Trigger }, canonicalId: st
 async function runSync(input: SyncInput & { trigger: Trigger }): Promise<SyncReport> {
   const report: SyncReport = {
     integration: input.integration,
+    ...(input.scope ? { scope: input.scope } : {}),
     status: 'completed',
     dryRun: input.dryRun ?? false,
     trigger: input.trigger,
@@ -114,10 +115,13 @@ async function runSync(input: SyncInput & { trigger: Trigger }): Promise<SyncRep
   const digests: Record<string, string[]> = input.resume?.digests ?? {};
 
   let taskQueue = input.resume?.taskQueue;
+  // A scope decides where its run may delete; carried through continue-as-new with the resume state.
+  let identifierPrefix = input.resume?.identifierPrefix ?? input.identifierPrefix;
   if (!taskQueue) {
     // A mapping that does not compile fails here, before any write.
-    const plan = await control.planSync({ integration: input.integration, kinds: input.kinds });
+    const plan = await control.planSync({ integration: input.integration, kinds: input.kinds, scope: input.scope });
     report.kinds = plan.kinds.map(emptyProgress);
+    identifierPrefix = plan.identifierPrefix ?? identifierPrefix;
     taskQueue = plan.taskQueue;
     upsertSearchAttributes([
       { key: INTEGRATION_ATTR, value: input.integration },
@@ -134,7 +138,7 @@ async function runSync(input: SyncInput & { trigger: Trigger }): Promise<SyncRep
       kind.status = 'running';
       try {
         for (;;) {
-          const chunk = await pages.syncKindChunk({ integration: input.integration, kind: kind.kind, cursor: kind.cursor, dryRun: report.dryRun });
+          const chunk = await pages.syncKindChunk({ integration: input.integration, kind: kind.kind, cursor: kind.cursor, dryRun: report.dryRun, scope: input.scope });
           addChunk(kind, chunk);
           addRequests(report, chunk.requests);
           if (chunk.digest) (digests[kind.kind] ??= []).push(chunk.digest);
@@ -146,7 +150,7 @@ async function runSync(input: SyncInput & { trigger: Trigger }): Promise<SyncRep
             // Only cursors, counts and digests cross over: history stays small however big the source is.
             await continueAsNew<typeof syncIntegration>({
               ...input,
-              resume: { startedAt: report.startedAt, kinds: report.kinds, digests, requests: report.requests, runs: report.runs, taskQueue },
+              resume: { startedAt: report.startedAt, kinds: report.kinds, digests, requests: report.requests, runs: report.runs, taskQueue, identifierPrefix },
             });
           }
         }
@@ -167,7 +171,8 @@ async function runSync(input: SyncInput & { trigger: Trigger }): Promise<SyncRep
       integration: input.integration,
       startedAt: report.startedAt,
       dryRun: report.dryRun,
-      identifierPrefix: input.identifierPrefix,
+      identifierPrefix,
+      scoped: input.scope !== undefined,
       kinds: report.kinds.map((k) => ({ kind: k.kind, complete: !k.incomplete, incomplete: k.incomplete, digests: digests[k.kind] ?? [], produced: k.produced })),
     });
     addReconcile(report, outcome);

@@ -33,9 +33,10 @@ export class DemoClient {
     });
   }
 
-  async listItems(kind: string, cursor: string | undefined, limit: number, signal: AbortSignal) {
+  async listItems(kind: string, cursor: string | undefined, limit: number, signal: AbortSignal, prefix?: string) {
     const searchParams: Record<string, string | number> = { limit };
     if (cursor) searchParams.cursor = cursor;
+    if (prefix) searchParams.prefix = prefix;
     const body = await this.http.get(`v1/kinds/${encodeURIComponent(kind)}/items`, { searchParams, signal }).json();
     return pageSchema.parse(body);
   }

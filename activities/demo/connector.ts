@@ -22,13 +22,20 @@ export function createDemoConnector(integration: IntegrationOf<'demo'>, env: Nod
     kinds: () => kinds,
     defaultMapping: DEFAULT_MAPPING,
     blueprints: [versioned('team', 'Team'), versioned('service', 'Service')],
-    async fetchPage(kind, cursor, signal) {
-      const page = await client.listItems(kind, cursor, pageSize, signal);
+    async fetchPage(kind, cursor, signal, scope) {
+      const page = await client.listItems(kind, cursor, pageSize, signal, scope?.prefix);
       return { items: page.items, next: page.next };
     },
-    // Versioned events: an event older than what the catalog holds (a late redelivery, even after the
-    // object's workflow ended and forgot its delivery ids) is dropped, so an object never goes back.
+    // A scope is an identifier prefix: the items whose id starts with it, in every kind.
+    planScope(scope) {
+      if (!scope.prefix || Object.keys(scope).length !== 1) throw new Error(`the demo source scopes by {"prefix": "..."} only, not ${JSON.stringify(scope)}`);
+      return { kinds, identifierPrefix: scope.prefix };
+    },
+    // "items.changed" names a prefix to re-read (a targeted refresh). Item events are versioned: one older
+    // than what the catalog holds (a late redelivery, even after the object's workflow ended and forgot
+    // its delivery ids) is dropped, so an object never goes back.
     async applyEvent(event, signal) {
+      if (event.type === 'items.changed') return { refresh: { prefix: String(event.data?.prefix) } };
       const item = demoItemSchema.parse(event.data);
       await client.upsertIfNewer(item, signal);
     },

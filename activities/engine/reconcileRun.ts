@@ -49,8 +49,19 @@ export interface ReconcileRunInput {
 
 const MAX_FAILURES_REPORTED = 20;
 
+export const emptyOutcome = (dryRun: boolean): ReconcileOutcome => ({
+  status: dryRun ? 'dry-run' : 'done',
+  deleted: {},
+  deletedByKind: {},
+  failed: 0,
+  failures: [],
+  ownedInScope: 0,
+  keptWrittenDuringRun: 0,
+  keptAsRelationTarget: 0,
+});
+
 export async function reconcileRun(input: ReconcileRunInput): Promise<ReconcileOutcome> {
-  const outcome: ReconcileOutcome = { status: input.dryRun ? 'dry-run' : 'done', deleted: {}, deletedByKind: {}, failed: 0, failures: [], ownedInScope: 0, keptWrittenDuringRun: 0, keptAsRelationTarget: 0 };
+  const outcome = emptyOutcome(input.dryRun);
   const refuse = (reason: string): ReconcileOutcome => ({ ...outcome, status: 'refused', reason });
 
   const incomplete = input.kinds.filter((k) => !k.complete);

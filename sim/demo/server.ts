@@ -50,7 +50,9 @@ export class DemoSim {
       if (denied) return denied;
       if (this.failKinds.has(params.kind!)) return { status: this.failStatus, body: { error: 'broken', message: `kind ${params.kind} is broken` } };
       if (this.pageDelayMs > 0) await new Promise((r) => setTimeout(r, this.pageDelayMs));
-      const items = this.source.get(params.kind!) ?? [];
+      const prefix = query.get('prefix');
+      const all = this.source.get(params.kind!) ?? [];
+      const items = prefix ? all.filter((i) => i.id.startsWith(prefix)) : all;
       const offset = Number(query.get('cursor') ?? 0);
       const limit = Math.min(Number(query.get('limit') ?? 100), 1000);
       const page = items.slice(offset, offset + limit);

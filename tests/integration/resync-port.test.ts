@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { WorkflowFailedError } from '@temporalio/client';
 import { startOrAttach } from '../../client/runSync';
 import type { RunningWorkers } from '../../worker/run';
-import { progressQuery, type SyncReport } from '../../workflows/definitions';
+import { eventSignal, objectWorkflowId, progressQuery, syncWorkflowId, type SyncReport } from '../../workflows/definitions';
 import { formatViolations, OpenApiValidator, skipReason, specPath } from '../helpers/openapi';
 import { connectTemporal, demoSetup, eventually, startTestWorkers, type DemoSetup, type TestTemporal } from '../helpers/temporal';
 
@@ -33,7 +33,7 @@ after(async () => {
 const port = () => setup.port!;
 const served = (http: { requests: Map<string, number> }) => [...http.requests.values()].reduce((n, c) => n + c, 0);
 const writes = () => port().http.count('POST /v1/blueprints/:bp/entities') + port().http.count('bulk/entities/delete') + port().http.count('DELETE');
-const sync = async (extra: { kinds?: string[]; dryRun?: boolean; identifierPrefix?: string } = {}): Promise<SyncReport> => {
+const sync = async (extra: { kinds?: string[]; dryRun?: boolean; identifierPrefix?: string; scope?: Record<string, string> } = {}): Promise<SyncReport> => {
   const { handle } = await startOrAttach(temporal.client, setup.config, { integration: setup.integration, ...extra });
   return handle.result();
 };
@@ -164,6 +164,56 @@ test('a scoped run deletes nothing outside its scope', async () => {
   }
   await sync();
   assertPortEqualsSource();
+});
+
+test('a scoped run reads only its part of the source and deletes only inside it', async () => {
+  const teams = setup.sim.source.get('team')!;
+  const inScope = teams.find((t) => t.id.startsWith('team-0001'))!;
+  const outside = teams.find((t) => t.id.startsWith('team-0002'))!;
+  teams.splice(teams.indexOf(inScope), 1);
+  teams.splice(teams.indexOf(outside), 1);
+  try {
+    const { handle } = await startOrAttach(temporal.client, setup.config, { integration: setup.integration, scope: { prefix: 'team-0001' } });
+    assert.equal(handle.workflowId, `sync:${setup.integration}@prefix=team-0001`, 'its own single-flight id, beside the full resync');
+    const report = await handle.result();
+    assert.deepEqual(report.scope, { prefix: 'team-0001' });
+    assert.deepEqual(report.kinds.map((k) => [k.kind, k.fetched, k.deleted]), [['team', 9, 1], ['service', 0, 0]]);
+    assert.equal(port().entity('team', inScope.id), undefined, 'the removed team inside the scope is deleted');
+    assert.ok(port().entity('team', outside.id), 'the removed team outside the scope is kept');
+  } finally {
+    teams.push(inScope, outside);
+  }
+  await sync();
+  assertPortEqualsSource();
+});
+
+test('an event that asks for a targeted refresh runs a scoped resync of just that part, once for a burst', async () => {
+  const services = setup.sim.source.get('service')!;
+  const changed = services.filter((s) => s.id.startsWith('service-0003'));
+  for (const item of changed) item.version += 1;
+  const other = services.find((s) => s.id.startsWith('service-0004'))!;
+  other.version += 1; // changed in the source, but outside the refreshed part
+  const prefix = 'service-0003';
+  const objectKey = `prefix:${prefix}`;
+  const itemsBefore = setup.sim.http.count('items');
+  for (let i = 0; i < 3; i++) {
+    await temporal.client.workflow.signalWithStart('objectEvents', {
+      workflowId: objectWorkflowId(setup.integration, objectKey),
+      taskQueue: setup.config.worker.taskQueue,
+      args: [{ integration: setup.integration, objectKey, idleTimeout: '2s' }],
+      signal: eventSignal,
+      signalArgs: [{ deliveryId: `refresh-${i}`, objectKey, type: 'items.changed', receivedAt: new Date().toISOString(), data: { prefix } }],
+    });
+  }
+  const refresh = temporal.client.workflow.getHandle(syncWorkflowId(setup.integration, { prefix }));
+  await eventually(async () => (await refresh.describe().catch(() => undefined))?.status.name === 'COMPLETED', 30_000, 'the refresh completed');
+  await temporal.client.workflow.getHandle(objectWorkflowId(setup.integration, objectKey)).result();
+  for (const item of changed) assert.equal(port().entity('service', item.id)!.properties.version, item.version, `${item.id} refreshed`);
+  assert.notEqual(port().entity('service', other.id)!.properties.version, other.version, 'outside the refresh: not touched');
+  // One refresh or two (events may straddle the first), never one per event; each reads only its part.
+  const pages = setup.sim.http.count('items') - itemsBefore;
+  assert.ok(pages >= 2 && pages <= 4, `${pages} source pages read (2 kinds per refresh)`);
+  await sync();
 });
 
 test('a kind whose source fails for good: the other kinds sync, nothing is deleted anywhere, the report says why', async () => {
