@@ -1,29 +1,23 @@
 // Runs the port-sync workers of one process: the main task queue (workflows and control activities)
 // and one activity-only task queue per vendor API. An API's queue carries its rate limit as
 // maxTaskQueueActivitiesPerSecond, which the Temporal server enforces for all replicas together.
-import { fileURLToPath } from 'node:url';
-import { bundleWorkflowCode, Runtime, Worker, type NativeConnection, type WorkflowBundle } from '@temporalio/worker';
+import { Runtime, Worker, type NativeConnection, type WorkflowBundle } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { apiTaskQueue, createActivities } from '../activities';
 import { createConnector, hasConnector } from '../activities/connectors';
 import { lifecycle } from '../activities/lifecycle';
 import { useProcessMeter } from '../activities/metrics';
 import type { Config } from '../config/schema';
-import { tracingEnabled, workerTelemetryOptions, workflowInterceptorModules } from './telemetry';
-
-export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+import { cachedBundle } from './bundle';
+import { tracingEnabled, workerTelemetryOptions } from './telemetry';
 
 const bundles = new Map<boolean, Promise<WorkflowBundle>>();
 
-/** The workflow bundle, built once per process (the bundler also refuses non-deterministic imports). */
+/** The workflow bundle, read once per process from the on-disk cache (bundle.ts; the bundler also refuses non-deterministic imports). */
 export function workflowBundle(withTracing = tracingEnabled()): Promise<WorkflowBundle> {
   let bundle = bundles.get(withTracing);
   if (!bundle) {
-    bundle = bundleWorkflowCode({
-      workflowsPath: WORKFLOWS_PATH,
-      workflowInterceptorModules: workflowInterceptorModules(withTracing),
-      logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} },
-    });
+    bundle = cachedBundle(withTracing);
     bundles.set(withTracing, bundle);
   }
   return bundle;
