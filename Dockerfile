@@ -21,7 +21,12 @@ FROM node:20-bookworm-slim
 # - SCRIPT_SHELL: npx runs the bin through `<shell> -c`. dash (/bin/sh) stays in between and dies on
 #   SIGTERM, orphaning node without a graceful shutdown; bash execs the command, so npx forwards
 #   SIGTERM straight to node and `docker stop` lets running activities finish.
+# - NODE_OPTIONS: a worker's live heap stays under ~100 MB whatever the org's size (pages are processed
+#   in batches; what a run produced is a compact digest), so a 256 MB old space makes V8 collect
+#   instead of growing towards its default ~4 GB limit: peak RSS ~300 MB for a 50,000-entity resync
+#   (docs/benchmarks.md). Raise it for unusually large items or mappings.
 ENV NODE_ENV=production \
+    NODE_OPTIONS=--max-old-space-size=256 \
     NPM_CONFIG_OFFLINE=true \
     NPM_CONFIG_SCRIPT_SHELL=/bin/bash \
     NPM_CONFIG_UPDATE_NOTIFIER=false \

@@ -56,6 +56,9 @@ export interface ResyncRow {
   vsSeed?: string;
 }
 
+/** As in the Dockerfile: V8 collects sooner instead of growing the heap towards its default of ~4 GB. */
+export const WORKER_NODE_OPTIONS = '--max-old-space-size=256';
+
 const KIND_NAMES = ['team', 'service', 'repository', 'environment', 'deployment', 'incident', 'pipeline', 'user'];
 
 /** A port-app-config for the bench's kinds: each to its own blueprint, as config/mappings/demo.yaml does for two. */
@@ -77,13 +80,13 @@ function mappingYaml(kinds: string[]): string {
   return ['deleteDependentEntities: false', 'createMissingRelatedEntities: true', 'enableMergeEntity: true', 'entityDeletionThreshold: 0.9', 'resources:', ...resources, ''].join('\n');
 }
 
-function peakRssMb(pid: number): number {
+export function peakRssMb(pid: number): number {
   const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return hwm ? Number(hwm[1]) / 1024 : NaN;
 }
 
 /** Resets the peak RSS of a process of ours (Linux: clear_refs 5), so each run gets its own peak. */
-function resetPeakRss(pid: number): boolean {
+export function resetPeakRss(pid: number): boolean {
   try {
     writeFileSync(`/proc/${pid}/clear_refs`, '5');
     return true;
@@ -111,7 +114,7 @@ export async function chainHistory(client: Client, workflowId: string, firstRunI
 
 const sum = (m: Map<string, number>) => [...m.values()].reduce((n, c) => n + c, 0);
 
-function portRequests(port: PortSim): Record<string, number> {
+export function portRequests(port: PortSim): Record<string, number> {
   const c = (f: string) => port.http.count(f);
   const bulk = c('POST /v1/blueprints/:blueprint/entities/bulk');
   const search = c('/entities/search');
@@ -183,7 +186,8 @@ export async function benchResync(opts: ResyncOptions): Promise<ResyncRow[]> {
 
       // The worker is its own process, as in production: its RSS is its own, not the simulators'.
       const configFile = writeConfigFile({ ...setup.config, worker: { ...setup.config.worker, healthPort: await freePort(), metricsPort: await freePort() } } as ConfigInput);
-      const env: NodeJS.ProcessEnv = { ...setup.env, LOG_LEVEL: 'info' };
+      // The worker runs with the heap limit the Dockerfile sets for production (WORKER_NODE_OPTIONS overrides).
+      const env: NodeJS.ProcessEnv = { ...setup.env, LOG_LEVEL: 'info', NODE_OPTIONS: process.env.WORKER_NODE_OPTIONS ?? WORKER_NODE_OPTIONS };
       if (opts.profileDir) {
         env.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ''} --import ${new URL('./cpuProfile.mjs', import.meta.url).href}`.trim();
         env.CPU_PROFILE_DIR = opts.profileDir;
