@@ -127,9 +127,12 @@ export function createHumanitecConnector(integration: IntegrationOf<'humanitec'>
   // The org's apps (with their env ids), shared by the pages of all kinds for a short while. The cursor
   // never depends on it: it names the last app done, so a list that changed between pages (or a retry on
   // another worker) neither skips nor repeats an app that exists throughout the run.
+  // The application kind (the first of every full run) always reads a fresh list and leaves it here for
+  // the walks after it: from a cached list it would produce an app deleted since, which then is never
+  // deleted in Port (its entities would be, its own entity kept as produced).
   let appList: { at: number; apps: Promise<Application[]> } | undefined;
-  const listApps = (signal: AbortSignal): Promise<Application[]> => {
-    if (!appList || Date.now() - appList.at > APP_LIST_TTL_MS) {
+  const listApps = (signal: AbortSignal, fresh = false): Promise<Application[]> => {
+    if (fresh || !appList || Date.now() - appList.at > APP_LIST_TTL_MS) {
       const apps = client.listApps(signal).then((list) => [...list].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)));
       appList = { at: Date.now(), apps };
       apps.catch(() => {
@@ -297,7 +300,7 @@ export function createHumanitecConnector(integration: IntegrationOf<'humanitec'>
       }
       switch (k) {
         case 'application':
-          return { items: scope ? [await scopedApp(scope, signal)] : await listApps(signal) };
+          return { items: scope ? [await scopedApp(scope, signal)] : await listApps(signal, true) };
         case 'secretStore':
           return { items: await client.listSecretStores(signal) };
         case 'pipeline':
