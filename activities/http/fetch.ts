@@ -14,9 +14,6 @@ function pick(env: Env, name: string): string {
  * Without HTTPS_PROXY, https:// requests use HTTP_PROXY (undici's rule).
  */
 export function createFetch(env: Env = process.env): typeof fetch {
-  // Without a proxy, Node's own fetch does the same job without re-packing every request (about a
-  // third of a small request's CPU). It also trusts NODE_EXTRA_CA_CERTS.
-  if (!pick(env, 'http_proxy') && !pick(env, 'https_proxy')) return globalThis.fetch;
   const dispatcher = new EnvHttpProxyAgent({
     // Always pass explicit strings: for `undefined` undici falls back to process.env
     // (and re-reads NO_PROXY on every request), which would ignore the `env` given here.
