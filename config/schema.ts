@@ -84,6 +84,8 @@ const integrationSchema = z.discriminatedUnion('type', [
       apiKeyEnv: envName.default('HUMANITEC_API_KEY'),
       /** Humanitec requests one sync page has in flight at once (apps, envs, graphs, group members); default 8. */
       readConcurrency: z.int().min(1).max(64).optional(),
+      /** `per_page` of the paginated lists (pipelines), 1..100; default 100, the API's largest. */
+      pageSize: z.int().min(1).max(100).optional(),
     }),
   }),
   z.strictObject({

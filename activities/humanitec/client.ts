@@ -24,7 +24,7 @@ import {
 } from './schemas';
 
 export const HUMANITEC_API = 'humanitec';
-/** Largest page the paginated endpoints give (`per_page` 1..100, default 50). */
+/** Largest page the paginated endpoints give (`per_page` 1..100, the API's default 50): our default. */
 export const PER_PAGE = 100;
 
 export interface HumanitecClientOptions {
@@ -32,6 +32,8 @@ export interface HumanitecClientOptions {
   orgId: string;
   apiKey: string;
   readConcurrency: number;
+  /** `per_page` of paginated lists; default PER_PAGE. */
+  pageSize?: number;
   /** For tests: a fetch of their own (the simulator's exchange log, fault injection). */
   fetch?: typeof globalThis.fetch;
 }
@@ -82,8 +84,10 @@ const seg = encodeURIComponent;
 export class HumanitecClient {
   private readonly http: KyInstance;
   private readonly limit: Semaphore;
+  private readonly pageSize: number;
 
   constructor(options: HumanitecClientOptions) {
+    this.pageSize = options.pageSize ?? PER_PAGE;
     const base = options.apiUrl.replace(/\/+$/, '');
     this.http = apiClient(HUMANITEC_API, {
       prefixUrl: `${base}/orgs/${seg(options.orgId)}/`,
@@ -104,7 +108,7 @@ export class HumanitecClient {
   /** One page of a paginated list (`per_page`/`page`, `Link` header). */
   private getPage<S extends z.ZodType>(path: string, item: S, signal: AbortSignal, page?: string): Promise<ListPage<z.output<S>>> {
     return this.limit.run(async () => {
-      const searchParams: Record<string, string | number> = { per_page: PER_PAGE };
+      const searchParams: Record<string, string | number> = { per_page: this.pageSize };
       if (page) searchParams.page = page;
       const res = await this.http.get(path, { signal, searchParams });
       const body: unknown = await res.json();

@@ -119,8 +119,8 @@ export function enrichResources(app: string, env: string, resources: ActiveResou
 }
 
 export function createHumanitecConnector(integration: IntegrationOf<'humanitec'>, env: NodeJS.ProcessEnv, fetch?: typeof globalThis.fetch): Connector {
-  const { orgId, apiUrl, apiKeyEnv, readConcurrency = DEFAULT_READ_CONCURRENCY } = integration.options;
-  const client = new HumanitecClient({ apiUrl, orgId, apiKey: env[apiKeyEnv] ?? '', readConcurrency, ...(fetch ? { fetch } : {}) });
+  const { orgId, apiUrl, apiKeyEnv, readConcurrency = DEFAULT_READ_CONCURRENCY, pageSize } = integration.options;
+  const client = new HumanitecClient({ apiUrl, orgId, apiKey: env[apiKeyEnv] ?? '', readConcurrency, pageSize, ...(fetch ? { fetch } : {}) });
   /** Apps per page of the app walks: one batch read concurrently. */
   const appsPerPage = readConcurrency;
 

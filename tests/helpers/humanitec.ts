@@ -26,7 +26,7 @@ export interface HumanitecSetup {
 }
 
 /** A Humanitec simulator (with `model`, or a small generated org) and a Port simulator, and a config joining them. */
-export async function humanitecSetup(opts: { model?: OrgModel; port?: PortSimOptions; readConcurrency?: number } = {}): Promise<HumanitecSetup> {
+export async function humanitecSetup(opts: { model?: OrgModel; port?: PortSimOptions; readConcurrency?: number; pageSize?: number } = {}): Promise<HumanitecSetup> {
   const model = opts.model ?? generateOrg({ seed: 1, apps: 3, envsPerApp: 3, workloadsPerEnv: 2, resourcesPerWorkload: 2 });
   const humanitec = new HumanitecSim({ model, token: `hum-token-${randomBytes(12).toString('hex')}` });
   const port = new PortSim(opts.port ?? {});
@@ -59,6 +59,7 @@ export async function humanitecSetup(opts: { model?: OrgModel; port?: PortSimOpt
           apiUrl: humanitecUrl,
           apiKeyEnv: names.apiKey,
           ...(opts.readConcurrency ? { readConcurrency: opts.readConcurrency } : {}),
+          ...(opts.pageSize ? { pageSize: opts.pageSize } : {}),
         },
         webhook: { secretEnv: names.webhook },
       },

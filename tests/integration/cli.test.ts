@@ -75,6 +75,9 @@ integrations:
   - id: demo
     type: demo
     options: { apiUrl: "http://127.0.0.1:4010" }
+  - id: incidentio
+    type: incidentio
+    options: { catalogTypeId: "01ABC" }
 `;
 
 test('--help works on every command: exit 0 and its usage on stdout', async () => {
@@ -131,8 +134,9 @@ test('config check --json on a good file prints its integrations as JSON; a miss
   assert.deepEqual(JSON.parse(r.stdout), {
     source: file,
     integrations: [
-      { id: 'humanitec', type: 'humanitec', schedule: '0 2 * * 1', connector: false },
+      { id: 'humanitec', type: 'humanitec', schedule: '0 2 * * 1', connector: true },
       { id: 'demo', type: 'demo', schedule: null, connector: true },
+      { id: 'incidentio', type: 'incidentio', schedule: null, connector: false },
     ],
   });
 
@@ -166,9 +170,9 @@ test('run and worker with no integration configured exit non-zero with a one-lin
 test('run <unknown integration> exits 2 naming the configured ones', async () => {
   const file = join(dir, 'good.yaml');
   writeFileSync(file, GOOD_CONFIG);
-  const [unknown, noConnector] = await Promise.all([cli(['run', 'nope', '--config', file]), cli(['run', 'humanitec', '--config', file])]);
+  const [unknown, noConnector] = await Promise.all([cli(['run', 'nope', '--config', file]), cli(['run', 'incidentio', '--config', file])]);
   assert.equal(unknown.code, 2);
-  assertOneLineReason(unknown, /unknown integration "nope" \(configured: humanitec, demo\)/);
+  assertOneLineReason(unknown, /unknown integration "nope" \(configured: humanitec, demo, incidentio\)/);
   assert.equal(noConnector.code, 2);
   assertOneLineReason(noConnector, /connector is not part of this version/);
 });

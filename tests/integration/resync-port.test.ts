@@ -32,7 +32,17 @@ after(async () => {
 
 const port = () => setup.port!;
 const served = (http: { requests: Map<string, number> }) => [...http.requests.values()].reduce((n, c) => n + c, 0);
-const writes = () => port().http.count('POST /v1/blueprints/:bp/entities') + port().http.count('bulk/entities/delete') + port().http.count('DELETE');
+/** Every request that writes an entity: upserts (single and bulk), patches, replaces and deletes. */
+const ENTITY_WRITES = new Set([
+  'POST /v1/blueprints/:blueprint/entities',
+  'POST /v1/blueprints/:blueprint/entities/bulk',
+  'PATCH /v1/blueprints/:blueprint/entities/:entity',
+  'PUT /v1/blueprints/:blueprint/entities/:entity',
+  'DELETE /v1/blueprints/:blueprint/entities/:entity',
+  'POST /v1/blueprints/:blueprint/bulk/entities/delete',
+  'DELETE /v1/blueprints/:blueprint/all-entities',
+]);
+const writes = () => [...port().http.requests].reduce((n, [label, count]) => n + (ENTITY_WRITES.has(label) ? count : 0), 0);
 const sync = async (extra: { kinds?: string[]; dryRun?: boolean; identifierPrefix?: string; scope?: Record<string, string> } = {}): Promise<SyncReport> => {
   const { handle } = await startOrAttach(temporal.client, setup.config, { integration: setup.integration, ...extra });
   return handle.result();
@@ -65,6 +75,7 @@ test('a first resync creates the blueprints and every entity; a second writes no
   assert.deepEqual(totals(first), { created: 2 * ITEMS, updated: 0, deleted: 0 });
   assertPortEqualsSource();
   assert.ok(port().entities('service').every((e) => e.datasource.some((ua) => ua.includes(`port-sync/${setup.integration}/`))), 'written with our User-Agent');
+  assert.ok(writes() >= (2 * ITEMS) / 20, `the first run's writes are counted (${writes()})`);
 
   const before = writes();
   const second = await sync();
