@@ -47,6 +47,9 @@ export const DEFAULT_READ_CONCURRENCY = 8;
 /** How long the org's app list (which also lists every app's envs) is reused between pages. */
 const APP_LIST_TTL_MS = 30_000;
 
+/** Pages of an app walk read ahead of the engine (see readAheadFrom). */
+const READ_AHEAD_PAGES = 2;
+
 const cursorSchema = z.union([z.strictObject({ after: z.string().min(1) }), z.strictObject({ page: z.string().min(1) })]);
 type Cursor = z.infer<typeof cursorSchema>;
 
@@ -235,8 +238,7 @@ export function createHumanitecConnector(integration: IntegrationOf<'humanitec'>
   };
 
   /** One page of an app walk: the next `appsPerPage` apps after the cursor's, read concurrently. */
-  const appWalk = async (kind: HumanitecKind, cursor: Cursor | undefined, signal: AbortSignal, scope?: { app: string; env?: string }): Promise<Page> => {
-    if (cursor && !('after' in cursor)) throw ApplicationFailure.nonRetryable(`humanitec: kind "${kind}": cursor is not an app cursor`, 'InvalidCursor');
+  const readAppPage = async (kind: HumanitecKind, cursor: { after: string } | undefined, signal: AbortSignal, scope?: { app: string; env?: string }): Promise<Page> => {
     const apps = scope ? [await scopedApp(scope, signal)] : await listApps(signal);
     const start = cursor ? apps.findIndex((a) => a.id > cursor.after) : 0;
     const batch = start < 0 ? [] : apps.slice(start, start + appsPerPage);
@@ -247,6 +249,70 @@ export function createHumanitecConnector(integration: IntegrationOf<'humanitec'>
     const last = batch.at(-1);
     const more = start >= 0 && start + appsPerPage < apps.length;
     return more && last ? { items, next: JSON.stringify({ after: last.id }) } : { items };
+  };
+
+  // Read-ahead: while the engine maps, diffs and writes a page of an app walk, the next pages are read
+  // (their requests take slots of the same semaphore, so `readConcurrency` still bounds all requests;
+  // two pages keep it busy across the end of a page). Per walk (kind and scope), each page used once,
+  // by the next fetch of its cursor on this worker, dropped after APP_LIST_TTL_MS. A read-ahead that
+  // failed is read again under the activity's own signal.
+  type Ahead = { after: string; controller: AbortController; page: Promise<Page> };
+  const readAhead = new Map<string, Ahead[]>();
+  const walkOf = (kind: HumanitecKind, scope?: { app: string; env?: string }) => JSON.stringify([kind, scope?.app, scope?.env]);
+  const drop = (walk: string, entries: Ahead[]) => {
+    const queue = readAhead.get(walk) ?? [];
+    for (const entry of entries) {
+      entry.controller.abort();
+      queue.splice(queue.indexOf(entry), 1);
+    }
+    if (queue.length === 0) readAhead.delete(walk);
+  };
+  const readAheadFrom = (kind: HumanitecKind, after: string, scope?: { app: string; env?: string }) => {
+    const walk = walkOf(kind, scope);
+    const queue = readAhead.get(walk) ?? [];
+    if (queue.length >= READ_AHEAD_PAGES || queue.some((e) => e.after === after)) return;
+    const controller = new AbortController();
+    const entry: Ahead = { after, controller, page: readAppPage(kind, { after }, controller.signal, scope) };
+    queue.push(entry);
+    readAhead.set(walk, queue);
+    continueAfter(kind, scope, entry);
+    setTimeout(() => {
+      if (readAhead.get(walk)?.includes(entry)) drop(walk, [entry]);
+    }, APP_LIST_TTL_MS).unref();
+  };
+
+  /** Reads ahead the page after `entry` (once it is read) while the walk is still `READ_AHEAD_PAGES` short. */
+  const continueAfter = (kind: HumanitecKind, scope: { app: string; env?: string } | undefined, entry: Ahead) => {
+    void entry.page.then(
+      (page) => {
+        if (page.next && readAhead.get(walkOf(kind, scope))?.includes(entry)) readAheadFrom(kind, (JSON.parse(page.next) as { after: string }).after, scope);
+      },
+      () => undefined,
+    );
+  };
+
+  const appWalk = async (kind: HumanitecKind, cursor: Cursor | undefined, signal: AbortSignal, scope?: { app: string; env?: string }): Promise<Page> => {
+    if (cursor && !('after' in cursor)) throw ApplicationFailure.nonRetryable(`humanitec: kind "${kind}": cursor is not an app cursor`, 'InvalidCursor');
+    const walk = walkOf(kind, scope);
+    const queue = readAhead.get(walk) ?? [];
+    const found = cursor ? queue.find((e) => e.after === cursor.after) : undefined;
+    // Pages read ahead of another position of this walk are of no use any more.
+    drop(walk, queue.slice(0, found ? queue.indexOf(found) : queue.length));
+    let page: Page | undefined;
+    if (found) {
+      const rest = readAhead.get(walk)!;
+      rest.splice(rest.indexOf(found), 1);
+      if (rest.length === 0) readAhead.delete(walk);
+      page = await untilAborted(found.page, signal).catch((err: unknown) => {
+        if (signal.aborted) throw err;
+        return undefined;
+      });
+    }
+    page ??= await readAppPage(kind, cursor, signal, scope);
+    if (page.next) readAheadFrom(kind, (JSON.parse(page.next) as { after: string }).after, scope);
+    const last = readAhead.get(walk)?.at(-1);
+    if (last) continueAfter(kind, scope, last);
+    return page;
   };
 
   const pipelines = async (cursor: Cursor | undefined, signal: AbortSignal, scope?: { app: string }): Promise<Page> => {
@@ -326,6 +392,17 @@ export function createHumanitecConnector(integration: IntegrationOf<'humanitec'>
       return { refresh: { app, env: envId } };
     },
   };
+}
+
+/** `promise`, or the signal's reason once it is aborted first. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  let onAbort: () => void = () => undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  return Promise.race([promise, aborted]).finally(() => signal.removeEventListener('abort', onAbort));
 }
 
 function dedupe<T>(items: T[], key: (item: T) => string): T[] {
