@@ -4,7 +4,9 @@
 //   npm run bench -- --only webhooks             one of them (webhooks, resync)
 //   npm run bench -- --seconds 10                shorter webhook load phases
 //   npm run bench -- --only resync --entities 5000 --cases unlimited
+//   npm run bench -- --only humanitec --orgs 1000,40000 --read-concurrency 8 --hum-scale 0.02
 import { parseArgs } from 'node:util';
+import { benchHumanitec, type HumanitecRow } from './humanitec';
 import { benchResync, type ResyncRow } from './resync';
 import { benchWebhookIntake, type BenchRow } from './webhookIntake';
 
@@ -23,12 +25,18 @@ const { values } = parseArgs({
     window: { type: 'string', default: '10' },
     'seed-sample': { type: 'string', default: '1000' },
     cases: { type: 'string', default: 'unlimited,limited' },
+    // humanitec (also --window, --profile)
+    orgs: { type: 'string', default: '1000,40000' },
+    'org-seed': { type: 'string', default: '1' },
+    latency: { type: 'string', default: '20' },
+    'read-concurrency': { type: 'string', default: '8' },
+    'hum-scale': { type: 'string', default: '0.02' },
     profile: { type: 'string' },
     json: { type: 'boolean', default: false },
   },
 });
 
-const BENCHES = ['webhooks', 'resync'];
+const BENCHES = ['webhooks', 'resync', 'humanitec'];
 const only = values.only?.split(',');
 if (only?.some((b) => !BENCHES.includes(b))) {
   console.error(`--only takes ${BENCHES.join(', ')}`);
@@ -43,7 +51,7 @@ function print(table: string[][]) {
   console.log();
 }
 
-const results: { webhooks?: BenchRow[]; resync?: ResyncRow[] } = {};
+const results: { webhooks?: BenchRow[]; resync?: ResyncRow[]; humanitec?: HumanitecRow[] } = {};
 
 if (runs('webhooks')) {
   const rows = await benchWebhookIntake({ seconds: Number(values.seconds), senders: Number(values.senders), objects: Number(values.objects) });
@@ -74,6 +82,27 @@ if (runs('resync')) {
     print([
       ['work', 's', 'entities', 'entities/s', 'written', 'requests', 'worker peak rss MB', 'history events', 'history bytes', 'runs', 'vs floor', 'vs seed'],
       ...rows.map((r) => [r.work, fmt(r.seconds), String(r.entities), fmt(r.entitiesPerSecond, 0), String(r.writes), req(r), fmt(r.workerPeakRssMb, 0), String(r.historyEvents), String(r.historyBytes), String(r.runs), r.vsFloor ?? '-', r.vsSeed ?? '-']),
+    ]);
+  }
+}
+
+if (runs('humanitec')) {
+  const rows = await benchHumanitec({
+    orgs: values.orgs.split(',').map(Number),
+    seed: Number(values['org-seed']),
+    latencyMs: Number(values.latency),
+    readConcurrency: Number(values['read-concurrency']),
+    scale: Number(values['hum-scale']),
+    windowSeconds: Number(values.window),
+    profileDir: values.profile,
+  });
+  results.humanitec = rows;
+  if (!values.json) {
+    const req = (r: HumanitecRow) =>
+      `humanitec ${r.requests.humanitec} (needed ${r.requests['humanitec needed']}); port ${r.requests.port} (bulk ${r.requests['port bulk']}, search ${r.requests['port search']}, token ${r.requests['port token']}, other ${r.requests['port other']! + r.requests['port single']!})`;
+    print([
+      ['work', 's', 'entities', 'written', 'requests', 'worker peak rss MB', 'history events', 'history bytes', 'runs', 'vs floor', 'vs seed'],
+      ...rows.map((r) => [r.work, fmt(r.seconds), String(r.entities), String(r.written), req(r), fmt(r.workerPeakRssMb, 0), String(r.historyEvents), String(r.historyBytes), String(r.runs), r.vsFloor ?? '-', r.vsSeed ?? '-']),
     ]);
   }
 }
