@@ -7,7 +7,6 @@ import type { Connector } from './connector';
 import { createConnector } from './connectors';
 import { DemoClient } from './demo/client';
 import { createDemoTarget } from './demo/target';
-import { kindDependencies } from './engine/kindOrder';
 import type { Target } from './engine/target';
 import { ensureBlueprints } from './port/blueprints';
 import { PortClient } from './port/client';
@@ -22,8 +21,6 @@ export interface IntegrationRuntime {
   kinds: string[];
   /** Mapped kinds the source does not offer (reported, not fetched). */
   ignoredKinds: string[];
-  /** The earlier kinds each kind waits for (relation targets); the others may run beside it. */
-  after: Record<string, string[]>;
   /** Readies the target for the mapping's entities (Port: blueprints); returns what it changed. */
   prepare(signal: AbortSignal): Promise<string[]>;
 }
@@ -41,9 +38,7 @@ export function createRuntime(config: Config, integration: IntegrationConfig, en
   const kinds = sourceKinds.filter((k) => mapping.kinds.includes(k));
   const ignoredKinds = mapping.kinds.filter((k) => !sourceKinds.includes(k));
   const { target, prepare } = createTarget(config, integration, connector, env);
-  // The connector's blueprints describe its default mapping only; a custom mapping runs kinds in order.
-  const after = kindDependencies(kinds, (k) => mapping.blueprintsOf(k), integration.mapping ? undefined : connector.blueprints);
-  return { connector, mapping, target, kinds, ignoredKinds, after, prepare };
+  return { connector, mapping, target, kinds, ignoredKinds, prepare };
 }
 
 function createTarget(

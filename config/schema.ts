@@ -133,8 +133,6 @@ export const configSchema = z
         maxConcurrentWorkflowTaskExecutions: z.int().min(1).default(40),
         /** Running activities get this long to finish on SIGTERM before they are cancelled. */
         shutdownGraceTime: duration.default('30s'),
-        /** Kinds one resync runs at once, when their blueprints do not relate (relation targets always go first). */
-        parallelKinds: z.int().min(1).max(16).default(4),
         /** Pages one activity handles before it reports its cursor back to the workflow (history checkpoint). */
         pagesPerActivity: z.int().min(1).default(50),
         healthPort: z.int().min(0).max(65535).default(8081),

@@ -93,9 +93,6 @@ export interface SyncResume {
   requests: Record<string, number>;
   runs: number;
   identifierPrefix?: string;
-  /** The kinds each kind waits for, and how many run at once (from the plan). */
-  after?: Record<string, string[]>;
-  parallelKinds?: number;
 }
 
 export interface SyncReport {

@@ -117,15 +117,11 @@ async function runSync(input: SyncInput & { trigger: Trigger }): Promise<SyncRep
   let taskQueue = input.resume?.taskQueue;
   // A scope decides where its run may delete; carried through continue-as-new with the resume state.
   let identifierPrefix = input.resume?.identifierPrefix ?? input.identifierPrefix;
-  let after = input.resume?.after ?? {};
-  let parallelKinds = input.resume?.parallelKinds ?? 1;
   if (!taskQueue) {
     // A mapping that does not compile fails here, before any write.
     const plan = await control.planSync({ integration: input.integration, kinds: input.kinds, scope: input.scope });
     report.kinds = plan.kinds.map(emptyProgress);
     identifierPrefix = plan.identifierPrefix ?? identifierPrefix;
-    after = plan.after;
-    parallelKinds = plan.parallelKinds;
     taskQueue = plan.taskQueue;
     upsertSearchAttributes([
       { key: INTEGRATION_ATTR, value: input.integration },
@@ -136,52 +132,34 @@ async function runSync(input: SyncInput & { trigger: Trigger }): Promise<SyncRep
   }
   const pages = proxyActivities<Activities>({ ...PAGE_ACTIVITY, taskQueue });
 
-  /** Pages a kind until it is done, fails for good, or the history asks for continue-as-new. */
-  const syncKind = async (kind: KindProgress) => {
-    kind.status = 'running';
-    try {
-      for (;;) {
-        const chunk = await pages.syncKindChunk({ integration: input.integration, kind: kind.kind, cursor: kind.cursor, dryRun: report.dryRun, scope: input.scope });
-        addChunk(kind, chunk);
-        addRequests(report, chunk.requests);
-        if (chunk.digest) (digests[kind.kind] ??= []).push(chunk.digest);
-        if (!chunk.cursor) {
-          kind.status = 'done';
-          return;
-        }
-        // Stays "running" with its cursor; the next run picks it up there.
-        if (workflowInfo().continueAsNewSuggested) return;
-      }
-    } catch (err) {
-      // A kind that fails for good does not stop the others from getting fresh data; it stops all deletes.
-      if (!(err instanceof ActivityFailure)) throw err;
-      kind.status = 'failed';
-      kind.error = messageOf(err);
-    }
-  };
-
   try {
-    // Kinds start once the kinds they wait for (relation targets) have ended, up to parallelKinds at once.
-    const ended = (name: string) => ['done', 'failed'].includes(report.kinds.find((k) => k.kind === name)?.status ?? 'done');
-    const running = new Map<string, Promise<string>>();
-    for (;;) {
-      if (!workflowInfo().continueAsNewSuggested) {
-        for (const kind of report.kinds) {
-          if (running.size >= parallelKinds) break;
-          if (kind.status === 'done' || kind.status === 'failed' || running.has(kind.kind)) continue;
-          if (!(after[kind.kind] ?? []).every(ended)) continue;
-          running.set(kind.kind, syncKind(kind).then(() => kind.kind));
+    for (const kind of report.kinds) {
+      if (kind.status === 'done' || kind.status === 'failed') continue;
+      kind.status = 'running';
+      try {
+        for (;;) {
+          const chunk = await pages.syncKindChunk({ integration: input.integration, kind: kind.kind, cursor: kind.cursor, dryRun: report.dryRun, scope: input.scope });
+          addChunk(kind, chunk);
+          addRequests(report, chunk.requests);
+          if (chunk.digest) (digests[kind.kind] ??= []).push(chunk.digest);
+          if (!chunk.cursor) {
+            kind.status = 'done';
+            break;
+          }
+          if (workflowInfo().continueAsNewSuggested) {
+            // Only cursors, counts and digests cross over: history stays small however big the source is.
+            await continueAsNew<typeof syncIntegration>({
+              ...input,
+              resume: { startedAt: report.startedAt, kinds: report.kinds, digests, requests: report.requests, runs: report.runs, taskQueue, identifierPrefix },
+            });
+          }
         }
+      } catch (err) {
+        // A kind that fails for good does not stop the others from getting fresh data; it stops all deletes.
+        if (!(err instanceof ActivityFailure)) throw err;
+        kind.status = 'failed';
+        kind.error = messageOf(err);
       }
-      if (running.size === 0) break;
-      running.delete(await Promise.race(running.values()));
-    }
-    if (report.kinds.some((k) => k.status === 'pending' || k.status === 'running')) {
-      // Only cursors, counts and digests cross over: history stays small however big the source is.
-      await continueAsNew<typeof syncIntegration>({
-        ...input,
-        resume: { startedAt: report.startedAt, kinds: report.kinds, digests, requests: report.requests, runs: report.runs, taskQueue, identifierPrefix, after, parallelKinds },
-      });
     }
     const failed = report.kinds.filter((k) => k.status === 'failed');
     if (failed.length > 0) {

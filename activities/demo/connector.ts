@@ -21,8 +21,7 @@ export function createDemoConnector(integration: IntegrationOf<'demo'>, env: Nod
     api: 'demo',
     kinds: () => kinds,
     defaultMapping: DEFAULT_MAPPING,
-    // Services belong to teams: the relation makes teams sync first (engine/kindOrder.ts).
-    blueprints: [versioned('team', 'Team'), { ...versioned('service', 'Service'), relations: { team: { target: 'team', title: 'Team', required: false, many: false } } }],
+    blueprints: [versioned('team', 'Team'), versioned('service', 'Service')],
     async fetchPage(kind, cursor, signal, scope) {
       const page = await client.listItems(kind, cursor, pageSize, signal, scope?.prefix);
       return { items: page.items, next: page.next };
