@@ -2,7 +2,8 @@
 // the Humanitec connector uses, answered from an OrgModel (see generator.ts) with the spec's status
 // codes, shapes, query validation and `Link` pagination. Tests, benchmarks and `port-sync dev` point
 // HUMANITEC_API_URL here. Fault knobs make it misbehave the ways a real API does.
-import { SimServer, type SimExchange, type SimRequest, type SimResponse } from '../http';
+import { SimServer, type SimRequest, type SimResponse } from '../http';
+import { injectFault, noFaults, TrafficRecorder, type RecordedExchange, type TrafficFaults } from '../traffic';
 import { generateOrg } from './generator';
 import { deleteApp, deploy, envValues, findApp, type AppModel, type DeployResult, type EnvModel, type OrgModel, type Pipeline } from './model';
 
@@ -15,28 +16,10 @@ export interface HumanitecSimOptions {
   model?: OrgModel;
 }
 
-export interface HumanitecFaults {
-  /** Share of requests answered 429 with Retry-After `throttleRetryAfterSeconds`. */
-  throttleRatio: number;
-  throttleRetryAfterSeconds: number;
-  /** Share of requests whose socket is destroyed without an answer. */
-  resetRatio: number;
-  /** Share of requests delayed by `slowMs`. */
-  slowRatio: number;
-  slowMs: number;
-}
+export type HumanitecFaults = TrafficFaults;
 
-export interface RecordedExchange {
-  method: string;
-  /** As sent, still URL-encoded. */
-  path: string;
-  query: Record<string, string | string[]>;
-  requestBody: unknown;
-  status: number;
-  responseBody: unknown;
-}
+export type { RecordedExchange } from '../traffic';
 
-const MAX_RECORDED = 50_000;
 const DEFAULT_PER_PAGE = 50;
 const MAX_PER_PAGE = 100;
 /** The spec's pattern for org, app and env ids. */
@@ -69,10 +52,18 @@ export class HumanitecSim {
   readonly token: string;
   /** The org answered from. Mutate it through the helpers below (or bump `model.version` after direct edits). */
   model: OrgModel;
-  faults: HumanitecFaults = { throttleRatio: 0, throttleRetryAfterSeconds: 1, resetRatio: 0, slowRatio: 0, slowMs: 0 };
-  /** Keep every request/response pair in `exchanges` (off by default so benchmarks do not grow memory). */
-  record = false;
-  readonly exchanges: RecordedExchange[] = [];
+  faults: HumanitecFaults = noFaults();
+  /** Request/response pairs while `record` is on (tests validate them against the spec). */
+  private readonly traffic = new TrafficRecorder();
+  get record() {
+    return this.traffic.record;
+  }
+  set record(on: boolean) {
+    this.traffic.record = on;
+  }
+  get exchanges(): RecordedExchange[] {
+    return this.traffic.exchanges;
+  }
   /** "appId/envId" -> status every endpoint of that env answers. */
   private readonly failures = new Map<string, number>();
   private pipelineCache?: { model: OrgModel; version: number; all: Pipeline[] };
@@ -82,7 +73,7 @@ export class HumanitecSim {
     this.orgId = options.orgId ?? this.model.orgId;
     if (this.orgId !== this.model.orgId) throw new Error(`orgId ${this.orgId} differs from the model's ${this.model.orgId}`);
     this.token = options.token ?? 'sim-humanitec-token';
-    this.http.onExchange = (x) => this.remember(x);
+    this.http.onExchange = (x) => this.traffic.remember(x);
     this.routes();
   }
 
@@ -119,26 +110,11 @@ export class HumanitecSim {
 
   // --- plumbing -------------------------------------------------------------------------------------
 
-  private remember(x: SimExchange) {
-    if (!this.record) return;
-    const query: Record<string, string | string[]> = {};
-    for (const k of new Set(x.query.keys())) {
-      const all = x.query.getAll(k);
-      query[k] = all.length === 1 ? all[0]! : all;
-    }
-    this.exchanges.push({ method: x.method, path: x.path, query, requestBody: x.requestBody, status: x.status, responseBody: x.responseBody });
-    if (this.exchanges.length > MAX_RECORDED) this.exchanges.splice(0, this.exchanges.length - MAX_RECORDED);
-  }
-
   /** Registers a GET route behind faults, auth and the org check, with Humanitec's error body. */
   private get(route: string, handler: Handler) {
     this.http.route('GET', `/orgs/:orgId${route}`, async (req) => {
-      const f = this.faults;
-      if (f.resetRatio > 0 && Math.random() < f.resetRatio) return { status: 0, reset: true };
-      if (f.throttleRatio > 0 && Math.random() < f.throttleRatio) {
-        return { status: 429, headers: { 'retry-after': String(f.throttleRetryAfterSeconds) }, body: humanitecError(429, 'Too many requests - request rate limit has been reached (injected).') };
-      }
-      if (f.slowRatio > 0 && Math.random() < f.slowRatio) await new Promise((r) => setTimeout(r, f.slowMs));
+      const fault = await injectFault(this.faults, () => humanitecError(429, 'Too many requests - request rate limit has been reached (injected).'));
+      if (fault) return fault;
       const auth = /^Bearer\s+(.+)$/i.exec(String(req.headers.authorization ?? ''));
       if (!auth || auth[1] !== this.token) return { status: 401, body: humanitecError(401, 'Could not validate token.') };
       try {

@@ -3,7 +3,8 @@
 // $datasource. Tests, benchmarks and `port-sync dev` point PORT_API_URL here. Fault knobs make it
 // misbehave the ways the real API does (429 storms, resets, slow answers, 503s).
 import { randomBytes } from 'node:crypto';
-import { SimServer, type SimExchange, type SimRequest, type SimResponse } from '../http';
+import { SimServer, type SimRequest, type SimResponse } from '../http';
+import { injectFault, noFaults, TrafficRecorder, type RecordedExchange, type TrafficFaults } from '../traffic';
 import { Tokens } from './auth';
 import { present, selector } from './present';
 import { familyOf, RateLimiter } from './rateLimit';
@@ -22,31 +23,12 @@ export interface PortSimOptions {
   rateLimits?: { scale: number; windowSeconds?: number } | false;
 }
 
-export interface PortFaults {
-  /** Share of requests answered 429 with Retry-After `throttleRetryAfterSeconds`. */
-  throttleRatio: number;
-  throttleRetryAfterSeconds: number;
-  /** Share of requests whose socket is destroyed without an answer. */
-  resetRatio: number;
-  /** Share of requests delayed by `slowMs`. */
-  slowRatio: number;
-  slowMs: number;
-}
+export type PortFaults = TrafficFaults;
 
-export interface RecordedExchange {
-  method: string;
-  /** As sent, still URL-encoded. */
-  path: string;
-  query: Record<string, string | string[]>;
-  requestBody: unknown;
-  status: number;
-  responseBody: unknown;
-}
+export type { RecordedExchange } from '../traffic';
 
 /** Port's body limit on every route. */
 export const MAX_BODY_BYTES = 1024 * 1024;
-/** Recording stops growing past this many exchanges (oldest are dropped). */
-const MAX_RECORDED = 50_000;
 const DIRECT_ACTOR = 'sim-direct-write';
 
 interface Context {
@@ -61,10 +43,18 @@ export class PortSim {
   url = '';
   readonly credentials: { clientId: string; clientSecret: string };
   tokensIssued = 0;
-  faults: PortFaults = { throttleRatio: 0, throttleRetryAfterSeconds: 1, resetRatio: 0, slowRatio: 0, slowMs: 0 };
-  /** Keep every request/response pair in `exchanges` (off by default so benchmarks do not grow memory). */
-  record = false;
-  readonly exchanges: RecordedExchange[] = [];
+  faults: PortFaults = noFaults();
+  /** Request/response pairs while `record` is on (tests validate them against the spec). */
+  private readonly traffic = new TrafficRecorder();
+  get record() {
+    return this.traffic.record;
+  }
+  set record(on: boolean) {
+    this.traffic.record = on;
+  }
+  get exchanges(): RecordedExchange[] {
+    return this.traffic.exchanges;
+  }
   private readonly store = new Store();
   private readonly tokens: Tokens;
   private readonly limiter?: RateLimiter;
@@ -73,7 +63,7 @@ export class PortSim {
     this.credentials = { clientId: options.clientId ?? 'sim-client-id', clientSecret: options.clientSecret ?? 'sim-client-secret' };
     this.tokens = new Tokens(options.tokenTtlSeconds ?? 10_800);
     if (options.rateLimits) this.limiter = new RateLimiter(options.rateLimits.scale, options.rateLimits.windowSeconds ?? 300);
-    this.http.onExchange = (x) => this.remember(x);
+    this.http.onExchange = (x) => this.traffic.remember(x);
     this.routes();
   }
 
@@ -137,27 +127,12 @@ export class PortSim {
 
   // --- plumbing ---------------------------------------------------------------------------------------
 
-  private remember(x: SimExchange) {
-    if (!this.record) return;
-    const query: Record<string, string | string[]> = {};
-    for (const k of new Set(x.query.keys())) {
-      const all = x.query.getAll(k);
-      query[k] = all.length === 1 ? all[0]! : all;
-    }
-    this.exchanges.push({ method: x.method, path: x.path, query, requestBody: x.requestBody, status: x.status, responseBody: x.responseBody });
-    if (this.exchanges.length > MAX_RECORDED) this.exchanges.splice(0, this.exchanges.length - MAX_RECORDED);
-  }
-
   /** Registers a route behind faults, auth (unless `open`), rate limits and Port's error envelope. */
   private on(method: string, route: string, handler: PortHandler, open = false) {
     const family = familyOf(method, route);
     this.http.route(method, route, async (req) => {
-      const f = this.faults;
-      if (f.resetRatio > 0 && Math.random() < f.resetRatio) return { status: 0, reset: true };
-      if (f.throttleRatio > 0 && Math.random() < f.throttleRatio) {
-        return { status: 429, headers: { 'retry-after': String(f.throttleRetryAfterSeconds) }, body: envelope('rate_limit_exceeded', 'Too many requests (injected)') };
-      }
-      if (f.slowRatio > 0 && Math.random() < f.slowRatio) await new Promise((r) => setTimeout(r, f.slowMs));
+      const fault = await injectFault(this.faults, () => envelope('rate_limit_exceeded', 'Too many requests (injected)'));
+      if (fault) return fault;
       const headers: Record<string, string> = { 'x-trace-id': randomBytes(8).toString('hex') };
       const answer = (status: number, body: unknown): SimResponse => ({ status, body, headers });
       let clientId = '';
