@@ -1,0 +1,130 @@
+// The paging activity: one kind, from a cursor, batch by batch through the engine (map, diff, bulk
+// write), heartbeating its cursor, counts and digest so a retry resumes where it was.
+import { activityInfo, cancellationSignal, heartbeat, log } from '@temporalio/activity';
+import type { Config } from '../config/schema';
+import type { SourceScope } from './connector';
+import { DigestBuilder } from './engine/digest';
+import { emptyCounts, syncPage, type PageCounts } from './engine/syncPage';
+import { withHttpFailures } from './http/errors';
+import { countingRequests, type RequestCounts } from './http/requestCount';
+import { lifecycle } from './lifecycle';
+import { processMetrics } from './metrics';
+import type { IntegrationRuntime } from './runtime';
+
+export interface KindChunkInput {
+  integration: string;
+  kind: string;
+  cursor?: string;
+  dryRun: boolean;
+  /** Part of the source this run is limited to. */
+  scope?: SourceScope;
+}
+
+/** A paging activity returns after this long (or worker.pagesPerActivity pages) so progress lands in history. */
+const CHUNK_MS = 20_000;
+/** ...or after this many items, which keeps its heartbeat (which carries the digest) small. */
+const CHUNK_ITEMS = 20_000;
+/** Failure reasons one chunk reports; the counts are always complete. */
+const REASONS_PER_CHUNK = 5;
+/** Upsert calls one page has in flight; the API's limiter paces them. */
+const UPSERT_CONCURRENCY = 8;
+/**
+ * Source pages are gathered into batches of up to this many items before the diff: one target read
+ * (Port's search page: 1,000) covers the batch instead of one read per source page, and writes go out
+ * many calls at a time. Measured on the resync benchmark (docs/benchmarks.md): 10x fewer searches.
+ */
+const BATCH_ITEMS = 1000;
+/** ...or fewer, once the batch's first page is this old: a slow source still checkpoints often. */
+const BATCH_MS = 250;
+
+export interface KindChunk extends PageCounts {
+  pages: number;
+  /** A few readable reasons for failed items. */
+  failures: string[];
+  /** Why the kind cannot be reconciled (an item without identifier), if so. */
+  incomplete?: string;
+  /** Next page to fetch; absent when the kind is complete. */
+  cursor?: string;
+  /** The entities this chunk produced, as a compact digest (never a list in history). */
+  digest: string;
+  /** How many entities the digest holds, so a lost or damaged digest is noticed. */
+  produced: number;
+  /** HTTP requests sent, per API. */
+  requests: RequestCounts;
+}
+
+/** Pages through one kind from a cursor, heartbeating each page so a retry resumes where it was. */
+export async function syncKindChunk(runtime: IntegrationRuntime, config: Config, input: KindChunkInput): Promise<KindChunk> {
+  const signal = cancellationSignal();
+  const resumed = activityInfo().heartbeatDetails as KindChunk | undefined;
+  const chunk: KindChunk = resumed ?? { ...emptyCounts(), pages: 0, failures: [], cursor: input.cursor, digest: '', produced: 0, requests: {} };
+  const digest = DigestBuilder.from(chunk.digest);
+  const deadline = Date.now() + CHUNK_MS;
+  let pagesThisAttempt = 0;
+  const metrics = processMetrics();
+  const tags = { integration: input.integration, kind: input.kind };
+  // A page that waits out a rate limit still reports in; the details are always the last whole page.
+  const keepAlive = setInterval(() => heartbeat(chunk), 5_000);
+  return withHttpFailures(runtime.connector.api, () => countingRequests(chunk.requests, async () => {
+    // One batch: whole pages, so the cursor after it is a page boundary.
+    const fetchBatch = async (from: string | undefined, maxPages: number) => {
+      const items: unknown[] = [];
+      let pages = 0;
+      let cursor = from;
+      const started = Date.now();
+      do {
+        const page = await runtime.connector.fetchPage(input.kind, cursor, signal, input.scope);
+        for (const item of page.items) items.push(item);
+        pages += 1;
+        cursor = page.next;
+      } while (cursor && items.length < BATCH_ITEMS && Date.now() - started < BATCH_MS && pages < maxPages && !lifecycle.draining);
+      return { items, pages, cursor, full: items.length >= BATCH_ITEMS };
+    };
+    let ahead: ReturnType<typeof fetchBatch> | undefined;
+    do {
+      const { items, pages, cursor, full } = await (ahead ?? fetchBatch(chunk.cursor, config.worker.pagesPerActivity - pagesThisAttempt));
+      ahead = undefined;
+      // A fast source (the batch filled up before BATCH_MS) is read one batch ahead while this one is
+      // diffed and written. A slow one is not: its pages are fetched once checkpointed pages are done.
+      const left = config.worker.pagesPerActivity - pagesThisAttempt - pages;
+      if (full && cursor && left > 0 && Date.now() < deadline && !lifecycle.draining) {
+        ahead = fetchBatch(cursor, left);
+        ahead.catch(() => undefined); // awaited below when used; a failure then fails the attempt
+      }
+      const outcome = await syncPage({
+        integration: input.integration,
+        kind: input.kind,
+        items,
+        mapping: runtime.mapping,
+        target: runtime.target,
+        dryRun: input.dryRun,
+        digest,
+        signal,
+        concurrency: UPSERT_CONCURRENCY,
+      });
+      for (const key of Object.keys(emptyCounts()) as (keyof PageCounts)[]) chunk[key] += outcome[key];
+      chunk.failures.push(...outcome.failures.slice(0, REASONS_PER_CHUNK - chunk.failures.length));
+      chunk.incomplete ??= outcome.incomplete;
+      for (const failure of outcome.failures) log.warn('item not synced', { reason: failure });
+      chunk.pages += pages;
+      pagesThisAttempt += pages;
+      chunk.cursor = cursor;
+      chunk.digest = digest.encode();
+      chunk.produced = digest.size;
+      heartbeat(chunk);
+      metrics?.entities('written', outcome.created + outcome.updated, tags);
+      metrics?.entities('unchanged', outcome.unchanged, tags);
+      metrics?.entities('failed', outcome.failed, tags);
+    } while (
+      chunk.cursor &&
+      (ahead !== undefined || Date.now() < deadline) &&
+      pagesThisAttempt < config.worker.pagesPerActivity &&
+      digest.size < CHUNK_ITEMS &&
+      !lifecycle.draining
+    );
+    // Stopped with a batch read ahead (draining, or the digest is full): it goes unused, but no
+    // request of this attempt outlives it.
+    await ahead?.catch(() => undefined);
+    return chunk;
+  })).finally(() => clearInterval(keepAlive));
+}
