@@ -55,3 +55,20 @@ export class TrafficRecorder {
     if (this.exchanges.length > MAX_RECORDED) this.exchanges.splice(0, this.exchanges.length - MAX_RECORDED);
   }
 }
+
+/** What every API simulator exposes of its traffic: `record` turns it on, `exchanges` holds it. */
+export abstract class RecordingSim {
+  protected readonly traffic = new TrafficRecorder();
+
+  get record() {
+    return this.traffic.record;
+  }
+
+  set record(on: boolean) {
+    this.traffic.record = on;
+  }
+
+  get exchanges(): RecordedExchange[] {
+    return this.traffic.exchanges;
+  }
+}

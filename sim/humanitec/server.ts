@@ -3,7 +3,7 @@
 // codes, shapes, query validation and `Link` pagination. Tests, benchmarks and `port-sync dev` point
 // HUMANITEC_API_URL here. Fault knobs make it misbehave the ways a real API does.
 import { SimServer, type SimRequest, type SimResponse } from '../http';
-import { injectFault, noFaults, TrafficRecorder, type RecordedExchange, type TrafficFaults } from '../traffic';
+import { injectFault, noFaults, RecordingSim, type TrafficFaults } from '../traffic';
 import { generateOrg } from './generator';
 import { deleteApp, deploy, envValues, findApp, type AppModel, type DeployResult, type EnvModel, type OrgModel, type Pipeline } from './model';
 
@@ -45,7 +45,7 @@ const badRequest = (message: string) => new ApiError(400, message);
 
 type Handler = (req: SimRequest) => SimResponse;
 
-export class HumanitecSim {
+export class HumanitecSim extends RecordingSim {
   readonly http = new SimServer({ errorBody: (status, _error, message) => humanitecError(status, message) });
   url = '';
   readonly orgId: string;
@@ -53,22 +53,12 @@ export class HumanitecSim {
   /** The org answered from. Mutate it through the helpers below (or bump `model.version` after direct edits). */
   model: OrgModel;
   faults: HumanitecFaults = noFaults();
-  /** Request/response pairs while `record` is on (tests validate them against the spec). */
-  private readonly traffic = new TrafficRecorder();
-  get record() {
-    return this.traffic.record;
-  }
-  set record(on: boolean) {
-    this.traffic.record = on;
-  }
-  get exchanges(): RecordedExchange[] {
-    return this.traffic.exchanges;
-  }
   /** "appId/envId" -> status every endpoint of that env answers. */
   private readonly failures = new Map<string, number>();
   private pipelineCache?: { model: OrgModel; version: number; all: Pipeline[] };
 
   constructor(options: HumanitecSimOptions = {}) {
+    super();
     this.model = options.model ?? generateOrg({ seed: 1, orgId: options.orgId, apps: 3, envsPerApp: 3, workloadsPerEnv: 2, resourcesPerWorkload: 2 });
     this.orgId = options.orgId ?? this.model.orgId;
     if (this.orgId !== this.model.orgId) throw new Error(`orgId ${this.orgId} differs from the model's ${this.model.orgId}`);

@@ -4,7 +4,7 @@
 // incident.io's error envelope, fault knobs and a traffic record for spec validation.
 import { randomBytes } from 'node:crypto';
 import { SimServer, type SimRequest, type SimResponse } from '../http';
-import { injectFault, noFaults, TrafficRecorder, type RecordedExchange, type TrafficFaults } from '../traffic';
+import { injectFault, noFaults, RecordingSim, type TrafficFaults } from '../traffic';
 
 export type { RecordedExchange } from '../traffic';
 export type IncidentIoFaults = TrafficFaults;
@@ -161,22 +161,12 @@ class TokenBucket {
 
 type Handler = (req: SimRequest) => SimResponse;
 
-export class IncidentIoSim {
+export class IncidentIoSim extends RecordingSim {
   readonly http = new SimServer({ errorBody: (status, error, message) => incidentError(status, error, [{ code: error, message }]) });
   url = '';
   readonly apiKey: string;
   faults: IncidentIoFaults = noFaults();
   readonly maxEntriesPerType: number;
-  private readonly traffic = new TrafficRecorder();
-  get record() {
-    return this.traffic.record;
-  }
-  set record(on: boolean) {
-    this.traffic.record = on;
-  }
-  get exchanges(): RecordedExchange[] {
-    return this.traffic.exchanges;
-  }
   /** Every type by id (including archived types' entries, which stay in `store`). */
   readonly types = new Map<string, CatalogType>();
   /** type id -> entries in id (= creation) order, archived ones included. */
@@ -186,6 +176,7 @@ export class IncidentIoSim {
   private seq = 0;
 
   constructor(options: IncidentIoSimOptions = {}) {
+    super();
     this.apiKey = options.apiKey ?? 'sim-incidentio-key';
     const rl = options.rateLimit === undefined ? { perMinute: 1200 } : options.rateLimit;
     if (rl) this.bucket = new TokenBucket(rl.perMinute, rl.windowSeconds ?? 60);

@@ -4,7 +4,7 @@
 // misbehave the ways the real API does (429 storms, resets, slow answers, 503s).
 import { randomBytes } from 'node:crypto';
 import { SimServer, type SimRequest, type SimResponse } from '../http';
-import { injectFault, noFaults, TrafficRecorder, type RecordedExchange, type TrafficFaults } from '../traffic';
+import { injectFault, noFaults, RecordingSim, type TrafficFaults } from '../traffic';
 import { Tokens } from './auth';
 import { present, selector } from './present';
 import { familyOf, RateLimiter } from './rateLimit';
@@ -38,28 +38,18 @@ interface Context {
 
 type PortHandler = (req: SimRequest, ctx: Context) => SimResponse;
 
-export class PortSim {
+export class PortSim extends RecordingSim {
   readonly http = new SimServer({ maxBodyBytes: MAX_BODY_BYTES, errorBody: (_status, error, message) => envelope(error, message) });
   url = '';
   readonly credentials: { clientId: string; clientSecret: string };
   tokensIssued = 0;
   faults: PortFaults = noFaults();
-  /** Request/response pairs while `record` is on (tests validate them against the spec). */
-  private readonly traffic = new TrafficRecorder();
-  get record() {
-    return this.traffic.record;
-  }
-  set record(on: boolean) {
-    this.traffic.record = on;
-  }
-  get exchanges(): RecordedExchange[] {
-    return this.traffic.exchanges;
-  }
   private readonly store = new Store();
   private readonly tokens: Tokens;
   private readonly limiter?: RateLimiter;
 
   constructor(options: PortSimOptions = {}) {
+    super();
     this.credentials = { clientId: options.clientId ?? 'sim-client-id', clientSecret: options.clientSecret ?? 'sim-client-secret' };
     this.tokens = new Tokens(options.tokenTtlSeconds ?? 10_800);
     if (options.rateLimits) this.limiter = new RateLimiter(options.rateLimits.scale, options.rateLimits.windowSeconds ?? 300);
