@@ -4,7 +4,7 @@ import { activityInfo, cancellationSignal, heartbeat, log } from '@temporalio/ac
 import type { Config } from '../config/schema';
 import type { SourceScope } from './connector';
 import { DigestBuilder } from './engine/digest';
-import { emptyCounts, syncPage, type PageCounts } from './engine/syncPage';
+import { emptyCounts, syncPage, type PageCounts, type WrittenLog } from './engine/syncPage';
 import { withHttpFailures } from './http/errors';
 import { countingRequests, type RequestCounts } from './http/requestCount';
 import { lifecycle } from './lifecycle';
@@ -51,6 +51,11 @@ export interface KindChunk extends PageCounts {
   produced: number;
   /** HTTP requests sent, per API. */
   requests: RequestCounts;
+  /**
+   * Entities written since the last whole batch, or by a failed attempt and not yet counted. Heartbeat
+   * only: a retry counts them as written when it reads them back unchanged. Never in the result.
+   */
+  inFlight?: WrittenLog;
 }
 
 /** Pages through one kind from a cursor, heartbeating each page so a retry resumes where it was. */
@@ -81,6 +86,7 @@ export async function syncKindChunk(runtime: IntegrationRuntime, config: Config,
       return { items, pages, cursor, full: items.length >= BATCH_ITEMS };
     };
     let ahead: ReturnType<typeof fetchBatch> | undefined;
+    const written: [string, string][] = [];
     do {
       const { items, pages, cursor, full } = await (ahead ?? fetchBatch(chunk.cursor, config.worker.pagesPerActivity - pagesThisAttempt));
       ahead = undefined;
@@ -101,7 +107,14 @@ export async function syncKindChunk(runtime: IntegrationRuntime, config: Config,
         digest,
         signal,
         concurrency: UPSERT_CONCURRENCY,
+        writtenBefore: chunk.inFlight,
+        onWritten: (blueprint, id, as) => {
+          ((chunk.inFlight ??= {})[blueprint] ??= {})[id] = as;
+          written.push([blueprint, id]);
+        },
       });
+      // Counted now: what this batch wrote, and what it took over from a failed attempt.
+      forget(chunk, [...written.splice(0), ...outcome.carried]);
       for (const key of Object.keys(emptyCounts()) as (keyof PageCounts)[]) chunk[key] += outcome[key];
       chunk.failures.push(...outcome.failures.slice(0, REASONS_PER_CHUNK - chunk.failures.length));
       chunk.incomplete ??= outcome.incomplete;
@@ -125,6 +138,20 @@ export async function syncKindChunk(runtime: IntegrationRuntime, config: Config,
     // Stopped with a batch read ahead (draining, or the digest is full): it goes unused, but no
     // request of this attempt outlives it.
     await ahead?.catch(() => undefined);
+    // Written by a failed attempt, but gone from the source since: nothing left to count them by.
+    delete chunk.inFlight;
     return chunk;
-  })).finally(() => clearInterval(keepAlive));
+  }))
+    .catch((err: unknown) => {
+      heartbeat(chunk); // what this attempt wrote reaches the retry, whatever the throttle held back
+      throw err;
+    })
+    .finally(() => clearInterval(keepAlive));
+}
+
+function forget(chunk: KindChunk, entries: [string, string][]): void {
+  if (!chunk.inFlight) return;
+  for (const [blueprint, id] of entries) delete chunk.inFlight[blueprint]?.[id];
+  for (const [blueprint, ids] of Object.entries(chunk.inFlight)) if (Object.keys(ids).length === 0) delete chunk.inFlight[blueprint];
+  if (Object.keys(chunk.inFlight).length === 0) delete chunk.inFlight;
 }

@@ -26,6 +26,8 @@ export interface PageOutcome extends PageCounts {
   failures: string[];
   /** Why the kind cannot be reconciled, when this page makes it so. */
   incomplete?: string;
+  /** Entries of writtenBefore this page counted. */
+  carried: [blueprint: string, identifier: string][];
 }
 
 export interface PageInput {
@@ -39,7 +41,18 @@ export interface PageInput {
   signal: AbortSignal;
   /** Upsert calls in flight at once. */
   concurrency: number;
+  /** Each entity written, as it is written, so an attempt that fails mid-page can hand it on. */
+  onWritten?: (blueprint: string, identifier: string, as: WriteKind) => void;
+  /**
+   * What an earlier, failed attempt wrote and never counted: those entities now read back unchanged,
+   * but the run changed them, and the report says so (once: see PageOutcome.carried).
+   */
+  writtenBefore?: WrittenLog;
 }
+
+export type WriteKind = 'created' | 'updated';
+/** Entities written but not yet counted, by blueprint and identifier. */
+export type WrittenLog = Record<string, Record<string, WriteKind>>;
 
 export const emptyCounts = (): PageCounts => ({ fetched: 0, created: 0, updated: 0, unchanged: 0, failed: 0, filtered: 0, unidentified: 0 });
 
@@ -52,6 +65,7 @@ export async function syncPage(input: PageInput): Promise<PageOutcome> {
     filtered: mapped.filtered,
     unidentified: mapped.unidentified,
     failed: mapped.failures.length,
+    carried: [],
     failures: mapped.failures.map(
       (f) => `integration "${input.integration}", kind "${kind}", item ${f.identifier ? `"${f.identifier}"` : '(no identifier)'}: ${f.field} = ${f.expression}: ${f.message}`,
     ),
@@ -71,6 +85,18 @@ export async function syncPage(input: PageInput): Promise<PageOutcome> {
     const existing = await target.getMany(blueprint, [...new Set(entities.map((e) => e.identifier))], input.signal);
     const plan = planWrites(entities, existing, mapping.flags.enableMergeEntity);
     outcome.unchanged += plan.unchanged;
+    const before = input.writtenBefore?.[blueprint];
+    if (before) {
+      const planned = new Set([...plan.creates, ...plan.updates].map((e) => e.identifier));
+      for (const id of new Set(entities.map((e) => e.identifier))) {
+        const as = before[id];
+        if (!as) continue;
+        outcome.carried.push([blueprint, id]);
+        if (planned.has(id)) continue; // written again now, and counted as such
+        outcome.unchanged -= 1;
+        outcome[as] += 1;
+      }
+    }
     if (input.dryRun) {
       outcome.created += plan.creates.length;
       outcome.updated += plan.updates.length;
@@ -84,7 +110,11 @@ export async function syncPage(input: PageInput): Promise<PageOutcome> {
         merge: mapping.flags.enableMergeEntity,
         signal: input.signal,
       });
-      for (const id of result.written) outcome[creates.has(id) ? 'created' : 'updated'] += 1;
+      for (const id of result.written) {
+        const as = creates.has(id) ? 'created' : 'updated';
+        outcome[as] += 1;
+        input.onWritten?.(blueprint, id, as);
+      }
       outcome.failed += result.failed.length;
       for (const f of result.failed) outcome.failures.push(`integration "${input.integration}", kind "${kind}", ${blueprint} "${f.identifier}": ${f.message}`);
     });

@@ -1,0 +1,101 @@
+// One page through the engine over an in-memory target: only what changed is written, and when an
+// attempt fails halfway through its writes, the retry still reports every entity the run changed.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { DigestBuilder } from '../../activities/engine/digest';
+import type { Entity } from '../../activities/engine/entity';
+import { syncPage, type PageInput, type WrittenLog } from '../../activities/engine/syncPage';
+import type { Target } from '../../activities/engine/target';
+import { compileMapping } from '../../activities/mapping';
+
+const mapping = compileMapping(
+  {
+    resources: [
+      {
+        kind: 'service',
+        selector: { query: 'true' },
+        port: { entity: { mappings: { identifier: '.id', title: '.name', blueprint: '"service"' } } },
+      },
+    ],
+  },
+  { integration: 'test' },
+);
+
+/** Port-like storage; `failAfterCalls` makes later upsert calls throw, as a spent retry budget would. */
+function memoryTarget(stored: Entity[] = []) {
+  const entities = new Map(stored.map((e) => [e.identifier, e]));
+  const target = {
+    api: 'memory',
+    maxBatch: 2,
+    failAfterCalls: Infinity,
+    upsertCalls: 0,
+    entities,
+    getMany: async (_bp: string, ids: string[]) => new Map(ids.flatMap((id) => (entities.has(id) ? [[id, entities.get(id)!] as const] : []))),
+    async upsert(_bp: string, batch: Entity[]) {
+      if (target.upsertCalls++ >= target.failAfterCalls) throw new Error('429 budget spent');
+      for (const e of batch) entities.set(e.identifier, e);
+      return { written: batch.map((e) => e.identifier), failed: [] };
+    },
+    async *listOwned() {},
+    delete: async () => ({ deleted: [], failed: [] }),
+  } satisfies Target & Record<string, unknown>;
+  return target;
+}
+
+const service = (id: string, name: string): Entity => ({ identifier: id, blueprint: 'service', title: name, properties: {}, relations: {} });
+
+function page(target: Target, items: unknown[], extra: Partial<PageInput> = {}) {
+  return syncPage({
+    integration: 'test',
+    kind: 'service',
+    items,
+    mapping,
+    target,
+    dryRun: false,
+    digest: new DigestBuilder(),
+    signal: new AbortController().signal,
+    concurrency: 1,
+    ...extra,
+  });
+}
+
+test('only new and changed entities are written; unchanged ones are counted as such', async () => {
+  const target = memoryTarget([service('a', 'A'), service('b', 'B')]);
+  const outcome = await page(target, [
+    { id: 'a', name: 'A' },
+    { id: 'b', name: 'B2' },
+    { id: 'c', name: 'C' },
+  ]);
+  assert.deepEqual([outcome.created, outcome.updated, outcome.unchanged], [1, 1, 1]);
+  assert.equal(target.entities.get('b')!.title, 'B2');
+});
+
+test('a page retried after a failure halfway through its writes counts each entity it changed once', async () => {
+  const before = Array.from({ length: 6 }, (_, i) => service(`s${i}`, `old ${i}`));
+  const items = [...before.map((e, i) => ({ id: e.identifier, name: `new ${i}` })), { id: 'fresh', name: 'Fresh' }];
+  const target = memoryTarget(before);
+  target.failAfterCalls = 2; // 2 of 4 batches of 2 land, then the attempt fails
+
+  const log: WrittenLog = {};
+  const onWritten = (bp: string, id: string, as: 'created' | 'updated') => ((log[bp] ??= {})[id] = as);
+  await assert.rejects(page(target, items, { onWritten }), /429 budget spent/);
+  assert.equal(Object.keys(log.service ?? {}).length, 4, 'the failed attempt logged the 4 entities it wrote');
+
+  target.failAfterCalls = Infinity;
+  const retry = await page(target, items, { writtenBefore: log });
+  assert.deepEqual(
+    { created: retry.created, updated: retry.updated, unchanged: retry.unchanged },
+    { created: 1, updated: 6, unchanged: 0 },
+    'the 4 written before the failure read back unchanged, yet count as written',
+  );
+  // Creates go first: the failed attempt wrote "fresh" and three updates.
+  assert.deepEqual(retry.carried.map(([, id]) => id).sort(), ['fresh', 's0', 's1', 's2']);
+  assert.equal(target.upsertCalls, 3 + 2, 'the retry wrote only the 3 entities still different, in 2 calls');
+});
+
+test('an entity written by the failed attempt and changed again since is counted once, as this write', async () => {
+  const target = memoryTarget([service('a', 'A')]);
+  const retry = await page(target, [{ id: 'a', name: 'A3' }], { writtenBefore: { service: { a: 'updated' } } });
+  assert.deepEqual([retry.created, retry.updated, retry.unchanged], [0, 1, 0]);
+  assert.deepEqual(retry.carried, [['service', 'a']]);
+});
