@@ -32,8 +32,11 @@ export interface EventOutcome {
 export interface Connector {
   /** The API whose budget (task queue) this connector's activities run under. */
   readonly api: string;
-  /** Every kind, in dependency order (relation targets first). */
-  kinds(): string[];
+  /**
+   * Every kind, in dependency order (relation targets first); undefined when any kind the mapping names
+   * is one (Port as a source: a kind is a blueprint).
+   */
+  kinds(): string[] | undefined;
   /** The mapping used when the integration names none (a port-app-config YAML file). */
   readonly defaultMapping: string;
   /** Blueprints of the default mapping, created in Port when missing. */

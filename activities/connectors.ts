@@ -1,5 +1,5 @@
-// Connector registry: integration type -> connector factory. Later issues add humanitec, github,
-// incidentio and gitops here; a type without a connector fails its runs with a clear, final error.
+// Connector registry: integration type -> connector factory. Later issues add github and gitops here;
+// a type without a connector fails its runs with a clear, final error.
 import { ApplicationFailure } from '@temporalio/common';
 import type { Config, IntegrationConfig, IntegrationType } from '../config/schema';
 import type { Connector } from './connector';
@@ -7,15 +7,17 @@ import { createDemoConnector } from './demo/connector';
 import { demoWebhook } from './demo/webhook';
 import { createHumanitecConnector } from './humanitec/connector';
 import { humanitecWebhook } from './humanitec/webhook';
+import { createIncidentIoConnector } from './incidentio/connector';
 import type { WebhookSpec } from './webhook';
 
 export type IntegrationOf<T extends IntegrationType> = Extract<IntegrationConfig, { type: T }>;
 
-type Factory<T extends IntegrationType> = (integration: IntegrationOf<T>, env: NodeJS.ProcessEnv) => Connector;
+type Factory<T extends IntegrationType> = (integration: IntegrationOf<T>, env: NodeJS.ProcessEnv, port: Config['port']) => Connector;
 
 const FACTORIES: { [T in IntegrationType]?: Factory<T> } = {
   demo: createDemoConnector,
-  humanitec: createHumanitecConnector,
+  humanitec: (integration, env) => createHumanitecConnector(integration, env),
+  incidentio: createIncidentIoConnector,
 };
 
 const WEBHOOKS: { [T in IntegrationType]?: WebhookSpec } = {
@@ -41,7 +43,7 @@ export function hasConnector(type: IntegrationType): boolean {
   return FACTORIES[type] !== undefined;
 }
 
-export function createConnector(integration: IntegrationConfig, env: NodeJS.ProcessEnv = process.env): Connector {
+export function createConnector(integration: IntegrationConfig, port: Config['port'], env: NodeJS.ProcessEnv = process.env): Connector {
   const factory = FACTORIES[integration.type] as Factory<typeof integration.type> | undefined;
   if (!factory) {
     throw ApplicationFailure.nonRetryable(
@@ -49,5 +51,5 @@ export function createConnector(integration: IntegrationConfig, env: NodeJS.Proc
       'ConnectorUnavailable',
     );
   }
-  return factory(integration as never, env);
+  return factory(integration as never, env, port);
 }

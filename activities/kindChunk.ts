@@ -18,6 +18,8 @@ export interface KindChunkInput {
   dryRun: boolean;
   /** Part of the source this run is limited to. */
   scope?: SourceScope;
+  /** When the run started (ISO): the target's caches from before are stale. */
+  startedAt?: string;
 }
 
 /** A paging activity returns after this long (or worker.pagesPerActivity pages) so progress lands in history. */
@@ -61,6 +63,7 @@ export interface KindChunk extends PageCounts {
 /** Pages through one kind from a cursor, heartbeating each page so a retry resumes where it was. */
 export async function syncKindChunk(runtime: IntegrationRuntime, config: Config, input: KindChunkInput): Promise<KindChunk> {
   const signal = cancellationSignal();
+  if (input.startedAt) runtime.target.beginRun?.(input.startedAt);
   const resumed = activityInfo().heartbeatDetails as KindChunk | undefined;
   const chunk: KindChunk = resumed ?? { ...emptyCounts(), pages: 0, failures: [], cursor: input.cursor, digest: '', produced: 0, requests: {} };
   const digest = DigestBuilder.from(chunk.digest);

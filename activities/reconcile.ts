@@ -20,6 +20,7 @@ export interface ReconcileInput {
 /** Deletes what the integration owns and the run did not produce, only when that is certain (invariant 4). */
 export async function reconcile(runtime: IntegrationRuntime, input: ReconcileInput): Promise<ReconcileOutcome & { requests: RequestCounts }> {
   const requests: RequestCounts = {};
+  runtime.target.beginRun?.(input.startedAt);
   if (input.scoped && !input.identifierPrefix) {
     return { ...emptyOutcome(input.dryRun), status: 'refused', reason: 'nothing deleted: this scope names no identifiers it may delete in', requests };
   }

@@ -7,9 +7,11 @@ import type { Connector } from './connector';
 import { createConnector } from './connectors';
 import { DemoClient } from './demo/client';
 import { createDemoTarget } from './demo/target';
+import { createIncidentIoTarget } from './incidentio/setup';
 import type { Target } from './engine/target';
 import { ensureBlueprints } from './port/blueprints';
 import { PortClient } from './port/client';
+import { portCredentials } from './port/source';
 import { PortTarget } from './port/target';
 import { loadMappingFile, MappingError, type CompiledMapping } from './mapping';
 
@@ -26,7 +28,7 @@ export interface IntegrationRuntime {
 }
 
 export function createRuntime(config: Config, integration: IntegrationConfig, env: NodeJS.ProcessEnv): IntegrationRuntime {
-  const connector = createConnector(integration, env);
+  const connector = createConnector(integration, config.port, env);
   let mapping: CompiledMapping;
   try {
     mapping = loadMappingFile(integration.mapping ?? connector.defaultMapping, { integration: integration.id });
@@ -34,10 +36,11 @@ export function createRuntime(config: Config, integration: IntegrationConfig, en
     if (err instanceof MappingError) throw ApplicationFailure.nonRetryable(err.message, 'InvalidMapping');
     throw err;
   }
-  const sourceKinds = connector.kinds();
+  const sourceKinds = connector.kinds() ?? mapping.kinds;
   const kinds = sourceKinds.filter((k) => mapping.kinds.includes(k));
   const ignoredKinds = mapping.kinds.filter((k) => !sourceKinds.includes(k));
-  const { target, prepare } = createTarget(config, integration, connector, env);
+  const { target, prepare } =
+    integration.type === 'incidentio' ? createIncidentIoTarget(integration, mapping, kinds, connector, env) : createTarget(config, integration, connector, env);
   return { connector, mapping, target, kinds, ignoredKinds, prepare };
 }
 
@@ -51,16 +54,7 @@ function createTarget(
     const client = new DemoClient(integration.options.apiUrl, env[integration.options.apiKeyEnv] ?? '', integration.id);
     return { target: createDemoTarget(client), prepare: async () => [] };
   }
-  const { apiUrl, clientIdEnv, clientSecretEnv } = config.port;
-  const clientId = env[clientIdEnv];
-  const clientSecret = env[clientSecretEnv];
-  if (!clientId || !clientSecret) {
-    throw ApplicationFailure.nonRetryable(
-      `integration "${integration.id}" writes to Port: set ${[clientIdEnv, clientSecretEnv].filter((name) => !env[name]).join(' and ')}`,
-      'MissingSecret',
-    );
-  }
-  const client = new PortClient({ apiUrl, clientId, clientSecret, integrationId: integration.id });
+  const client = new PortClient({ apiUrl: config.port.apiUrl, integrationId: integration.id, ...portCredentials(integration.id, config.port, env) });
   return {
     target: new PortTarget({ client, adoptExisting: integration.adoptExisting }),
     prepare: async (signal) => {

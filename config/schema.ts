@@ -95,6 +95,15 @@ const integrationSchema = z.discriminatedUnion('type', [
       catalogTypeId: z.string().min(1),
       apiUrl: url.default(DEFAULT_INCIDENT_IO_API_URL),
       apiKeyEnv: envName.default('INCIDENT_IO_API_KEY'),
+      /**
+       * Namespace of the external ids this sync writes ("port:" -> "port:<identifier>"). Entries outside it
+       * are never updated or deleted. Default none: the guide's entries (external id = identifier) are adopted.
+       */
+      externalIdPrefix: z.string().default(''),
+      /** Add mapped attributes the catalog type lacks (as String) instead of failing before any write. */
+      addMissingAttributes: z.boolean().default(false),
+      /** incident.io's entries per type (50,000; larger on enterprise plans): a run that would pass it fails before writing. */
+      maxEntries: z.int().min(1).default(50_000),
     }),
   }),
   z.strictObject({

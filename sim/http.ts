@@ -36,6 +36,8 @@ export interface Faults {
   latencyMs: number;
   /** Share of requests answered 503 (0..1). */
   errorRatio: number;
+  /** A status to answer this request with instead (e.g. a search that fails from its second page on). */
+  refuse?: (request: { method: string; path: string; body: unknown }) => number | undefined;
 }
 
 /** One answered request, as `onExchange` sees it (the raw path, still URL-encoded). */
@@ -130,7 +132,9 @@ export class SimServer {
           reply = this.error(413, 'payload_too_large', `request body is ${size} bytes, the limit is ${this.maxBodyBytes}`);
         } else {
           body = raw ? JSON.parse(raw) : undefined;
-          reply = await match.route.handler({ method, path: url.pathname, params: match.params, query: url.searchParams, headers: req.headers, body });
+          const refused = this.faults.refuse?.({ method, path: url.pathname, body });
+          if (refused) reply = this.error(refused, 'injected', `refused by the test (${refused})`);
+          else reply = await match.route.handler({ method, path: url.pathname, params: match.params, query: url.searchParams, headers: req.headers, body });
         }
       }
     } catch (err) {

@@ -36,7 +36,7 @@ export interface RunningWorkers {
 export function apisInUse(config: Config, env: NodeJS.ProcessEnv = process.env): string[] {
   const apis = new Set(Object.keys(config.apis));
   for (const integration of config.integrations) {
-    if (hasConnector(integration.type)) apis.add(createConnector(integration, env).api);
+    if (hasConnector(integration.type)) apis.add(createConnector(integration, config.port, env).api);
   }
   return [...apis].sort();
 }

@@ -138,7 +138,7 @@ async function runSync(input: SyncInput & { trigger: Trigger }): Promise<SyncRep
       kind.status = 'running';
       try {
         for (;;) {
-          const chunk = await pages.syncKindChunk({ integration: input.integration, kind: kind.kind, cursor: kind.cursor, dryRun: report.dryRun, scope: input.scope });
+          const chunk = await pages.syncKindChunk({ integration: input.integration, kind: kind.kind, cursor: kind.cursor, dryRun: report.dryRun, scope: input.scope, startedAt: report.startedAt });
           addChunk(kind, chunk);
           addRequests(report, chunk.requests);
           if (chunk.digest) (digests[kind.kind] ??= []).push(chunk.digest);

@@ -80,8 +80,9 @@ export async function syncPage(input: PageInput): Promise<PageOutcome> {
     else outcome.incomplete ??= `an item of kind "${kind}" failed to map and its blueprint is computed per item`;
   }
 
-  for (const [blueprint, entities] of groupBy(mapped.entities, (e) => e.blueprint)) {
-    for (const e of entities) input.digest.add(blueprint, e.identifier);
+  for (const [blueprint, mappedEntities] of groupBy(mapped.entities, (e) => e.blueprint)) {
+    for (const e of mappedEntities) input.digest.add(blueprint, e.identifier);
+    const entities = target.normalize ? await target.normalize(mappedEntities, input.signal) : mappedEntities;
     const existing = await target.getMany(blueprint, [...new Set(entities.map((e) => e.identifier))], input.signal);
     const plan = planWrites(entities, existing, mapping.flags.enableMergeEntity);
     outcome.unchanged += plan.unchanged;

@@ -38,4 +38,11 @@ export interface Target {
   /** Every entity of the blueprint this integration instance owns, page by page. */
   listOwned(blueprint: string, signal: AbortSignal): AsyncIterable<OwnedEntity[]>;
   delete(blueprint: string, identifiers: string[], opts: { deleteDependents: boolean; signal: AbortSignal }): Promise<DeleteResult>;
+  /**
+   * Mapped entities in the form getMany returns them, when the target stores values differently from
+   * how mapping produces them (incident.io: attribute ids, string literals), so the diff compares like with like.
+   */
+  normalize?(entities: Entity[], signal: AbortSignal): Promise<Entity[]>;
+  /** What the target cached before this time (its run's start) is stale. */
+  beginRun?(startedAt: string): void;
 }

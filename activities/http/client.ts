@@ -42,6 +42,8 @@ export function apiClient(api: string, options: ApiClientOptions = {}): KyInstan
     hooks: {
       // Before every attempt, retries included, and before ky's timeout starts.
       beforeRequest: [(request) => limiter.acquire(request.signal, policy.maxServerWaitMs)],
+      // An activity may call several APIs (incident.io's prepare reads Port): its failure names the one that answered.
+      beforeError: [(error) => Object.assign(error, { api })],
       afterResponse: [
         (_req, _opts, res) => {
           processMetrics()?.httpRequest(api, res.status);

@@ -9,15 +9,31 @@ import { serverWaitMs } from './headers';
 
 const RETRYABLE_4XX = new Set([408, 429]);
 
-/** The API's own message from an error answer: `message`, else `error`, else the text. */
+/**
+ * The API's own message from an error answer: `message`, else `error`, else incident.io's
+ * `errors[]` (`field: message` each), else the text.
+ */
 export async function apiMessage(response: Response): Promise<string> {
-  const text = (await response.text().catch(() => '')).slice(0, 500);
+  const text = (await response.text().catch(() => '')).slice(0, 2000);
   try {
-    const json = JSON.parse(text) as { message?: unknown; error?: unknown };
-    return String(json.message ?? json.error ?? text);
+    const json = JSON.parse(text) as { message?: unknown; error?: unknown; errors?: unknown };
+    const listed = Array.isArray(json.errors) ? json.errors.map(errorText).filter(Boolean).join('; ') : '';
+    return String(json.message ?? json.error ?? (listed || text)).slice(0, 500);
   } catch {
-    return text || response.statusText;
+    return text.slice(0, 500) || response.statusText;
   }
+}
+
+function errorText(e: unknown): string {
+  if (typeof e !== 'object' || e === null) return '';
+  const { message, source } = e as { message?: unknown; source?: { field?: unknown } };
+  if (typeof message !== 'string') return '';
+  return typeof source?.field === 'string' && source.field ? `${source.field}: ${message}` : message;
+}
+
+/** One refused item's reason, for a run report: status and the API's message, secrets redacted. */
+export async function itemErrorMessage(err: HTTPError): Promise<string> {
+  return redactSecrets(`${err.response.status}: ${await apiMessage(err.response)}`);
 }
 
 export { retryAfterMs } from './headers';
@@ -29,7 +45,7 @@ export async function toActivityFailure(err: unknown, api: string): Promise<unkn
   }
   if (!(err instanceof HTTPError)) return err;
   const { status } = err.response;
-  const where = `${api} API: ${err.request.method} ${new URL(err.request.url).pathname}`;
+  const where = `${(err as HTTPError & { api?: string }).api ?? api} API: ${err.request.method} ${new URL(err.request.url).pathname}`;
   // The API's message can echo what was sent; registered secrets never reach history.
   const message = redactSecrets(`${where} answered ${status}: ${await apiMessage(err.response)}`);
   if (status >= 400 && status < 500 && !RETRYABLE_4XX.has(status)) {

@@ -39,6 +39,8 @@ export interface CompiledMapping {
   readonly kinds: string[];
   /** Blueprints a kind writes to when every blueprint expression of it is constant (e.g. '"service"'); undefined when computed per item. */
   blueprintsOf(kind: string): string[] | undefined;
+  /** Property and relation keys the kind's resources map (what a sync owns of each entity). */
+  fieldsOf(kind: string): { properties: string[]; relations: string[] };
   /** Maps raw items of a kind through every resource of that kind. */
   map(kind: string, items: unknown[]): MapResult;
 }
@@ -179,6 +181,12 @@ class Mapper implements CompiledMapping {
       out.add(c.value);
     }
     return [...out];
+  }
+
+  fieldsOf(kind: string): { properties: string[]; relations: string[] } {
+    const keys = (group: 'properties' | 'relations') =>
+      [...new Set((this.byKind.get(kind) ?? []).flatMap((r) => r[group].map((f) => f.name.slice(group.length + 1))))];
+    return { properties: keys('properties'), relations: keys('relations') };
   }
 
   map(kind: string, items: unknown[]): MapResult {

@@ -128,7 +128,7 @@ test('zero-config: each complete group of seed variables yields its integration 
   const i = byId(config, 'incidentio');
   assert.equal(i.type, 'incidentio');
   assert.equal(i.schedule && i.schedule.cron, '0 */2 * * *');
-  assert.deepEqual(i.options, { catalogTypeId: '01CATALOGTYPE', apiUrl: DEFAULT_INCIDENT_IO_API_URL, apiKeyEnv: 'INCIDENT_IO_API_KEY' });
+  assert.deepEqual(i.options, { catalogTypeId: '01CATALOGTYPE', apiUrl: DEFAULT_INCIDENT_IO_API_URL, apiKeyEnv: 'INCIDENT_IO_API_KEY', externalIdPrefix: '', addMissingAttributes: false, maxEntries: 50_000 });
   const g = byId(config, 'github');
   assert.equal(g.type, 'github');
   assert.ok(g.schedule && g.schedule.cron);

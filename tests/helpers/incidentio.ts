@@ -1,0 +1,108 @@
+// A Port simulator holding the guide's `service` blueprint and N services, an incident.io simulator with
+// the guide's catalog type (attributes url, readme, language, lifecycle, type, plus one the sync does
+// not map), and a config whose only integration syncs the one into the other.
+import { randomBytes } from 'node:crypto';
+import { configSchema, type Config } from '../../config/schema';
+import { IncidentIoSim, type CatalogType, type IncidentIoSimOptions } from '../../sim/incidentio/server';
+import { PortSim } from '../../sim/port/server';
+import { registerSecret } from '../../worker/logger';
+import { uniqueId } from './temporal';
+
+export const GUIDE_ATTRIBUTES = ['url', 'readme', 'language', 'lifecycle', 'type'] as const;
+const LANGUAGES = ['Python', 'Go', 'TypeScript', 'Java'];
+const LIFECYCLES = ['Production', 'Experimental', 'Deprecated'];
+
+export interface IncidentIoSetup {
+  port: PortSim;
+  incident: IncidentIoSim;
+  type: CatalogType;
+  apiKey: string;
+  integration: string;
+  config: Config;
+  env: NodeJS.ProcessEnv;
+}
+
+export interface ServiceInput {
+  identifier: string;
+  title?: string;
+  properties: Record<string, unknown>;
+}
+
+/** The i-th service: every guide property set, except a few with gaps (empty readme, no language). */
+export function service(i: number): ServiceInput {
+  return {
+    identifier: `svc-${String(i).padStart(5, '0')}`,
+    title: `Service ${i}`,
+    properties: {
+      url: `https://git.example.com/svc-${i}`,
+      readme: i % 97 === 0 ? '' : `# Service ${i}`,
+      ...(i % 89 === 0 ? {} : { language: LANGUAGES[i % LANGUAGES.length] }),
+      lifecycle: LIFECYCLES[i % LIFECYCLES.length],
+      type: i % 2 === 0 ? 'backend' : 'frontend',
+    },
+  };
+}
+
+export function putService(port: PortSim, s: ServiceInput) {
+  port.putEntity('service', { identifier: s.identifier, ...(s.title !== undefined ? { title: s.title } : {}), properties: s.properties });
+}
+
+export async function incidentIoSetup(
+  opts: { services?: number; incident?: IncidentIoSimOptions; integrationOptions?: Record<string, unknown>; mapping?: string } = {},
+): Promise<IncidentIoSetup> {
+  const port = new PortSim();
+  port.putBlueprint({
+    identifier: 'service',
+    title: 'Service',
+    schema: {
+      properties: {
+        url: { type: 'string', format: 'url', title: 'URL' },
+        readme: { type: 'string', format: 'markdown', title: 'README' },
+        language: { type: 'string', title: 'Language' },
+        lifecycle: { type: 'string', enum: LIFECYCLES, title: 'Lifecycle' },
+        type: { type: 'string', title: 'Type' },
+      },
+    },
+  });
+  for (let i = 0; i < (opts.services ?? 0); i++) putService(port, service(i));
+  const apiKey = `inc-key-${randomBytes(12).toString('hex')}`;
+  registerSecret(apiKey);
+  const incident = new IncidentIoSim({ apiKey, rateLimit: false, ...opts.incident });
+  const type = incident.createType({
+    name: 'Service',
+    description: 'Services from Port',
+    type_name: 'Custom["Service"]',
+    attributes: [
+      ...GUIDE_ATTRIBUTES.map((name) => ({ name, type: name === 'readme' ? 'Text' : 'String' })),
+      { id: 'oncall-notes', name: 'On-call notes', type: 'Text' },
+    ],
+  });
+  const integration = uniqueId('incidentio');
+  const prefix = integration.replace(/-/g, '_').toUpperCase();
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    [`${prefix}_PORT_ID`]: port.credentials.clientId,
+    [`${prefix}_PORT_SECRET`]: port.credentials.clientSecret,
+    [`${prefix}_KEY`]: apiKey,
+  };
+  registerSecret(port.credentials.clientSecret);
+  const config = configSchema.parse({
+    port: { apiUrl: await port.start(), clientIdEnv: `${prefix}_PORT_ID`, clientSecretEnv: `${prefix}_PORT_SECRET` },
+    worker: { taskQueue: uniqueId('tq'), healthPort: 0, metricsPort: 0, shutdownGraceTime: '2s' },
+    webhooks: { host: '127.0.0.1', port: 0 },
+    integrations: [
+      {
+        id: integration,
+        type: 'incidentio',
+        options: { catalogTypeId: type.id, apiUrl: await incident.start(), apiKeyEnv: `${prefix}_KEY`, ...opts.integrationOptions },
+        ...(opts.mapping ? { mapping: opts.mapping } : {}),
+      },
+    ],
+  });
+  return { port, incident, type, apiKey, integration, config, env };
+}
+
+/** Attribute id by name in the setup's type. */
+export function attributeIds(type: CatalogType): Record<string, string> {
+  return Object.fromEntries(type.schema.attributes.map((a) => [a.name, a.id]));
+}

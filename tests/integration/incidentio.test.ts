@@ -1,0 +1,312 @@
+// Port -> incident.io end to end on a real Temporal server: 1,000 Port services (Port simulator) become
+// entries of a catalog type (incident.io simulator), keyed by external id. A second run writes nothing;
+// 10 changed services are exactly 10 updates; 5 deleted services are exactly 5 archives, and entries
+// made by hand and attributes the sync does not map are never touched. Bad input fails before any
+// write with a message that names it; a Port search that fails mid-pagination deletes nothing. All
+// traffic on both sides is valid against incident.io's and Port's OpenAPI specs.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ActivityFailure, WorkflowFailedError } from '@temporalio/client';
+import { startOrAttach } from '../../client/runSync';
+import type { Entry } from '../../sim/incidentio/server';
+import { startWorkers, type RunningWorkers } from '../../worker/run';
+import { progressQuery, type SyncInput, type SyncReport } from '../../workflows/definitions';
+import { attributeIds, GUIDE_ATTRIBUTES, incidentIoSetup, putService, service, type IncidentIoSetup } from '../helpers/incidentio';
+import { formatViolations, OpenApiValidator, skipReason, specPath } from '../helpers/openapi';
+import { connectTemporal, testLogger, type TestTemporal } from '../helpers/temporal';
+
+const SERVICES = 1000;
+let temporal: TestTemporal;
+
+before(async () => {
+  temporal = await connectTemporal();
+});
+
+after(async () => {
+  await temporal.close();
+});
+
+async function withWorkers<T>(setup: IncidentIoSetup, body: () => Promise<T>): Promise<T> {
+  const workers: RunningWorkers = await startWorkers(setup.config, { connection: temporal.connection, namespace: temporal.target.namespace, logger: testLogger, env: setup.env });
+  try {
+    return await body();
+  } finally {
+    workers.shutdown();
+    await workers.done;
+  }
+}
+
+const run = async (setup: IncidentIoSetup, extra: Partial<SyncInput> = {}): Promise<SyncReport> => {
+  const { handle } = await startOrAttach(temporal.client, setup.config, { integration: setup.integration, ...extra });
+  return handle.result();
+};
+
+/** The run fails; returns its error and the report its progress query holds. */
+async function failingRun(setup: IncidentIoSetup): Promise<{ message: string; report: SyncReport }> {
+  const { handle } = await startOrAttach(temporal.client, setup.config, { integration: setup.integration });
+  const err = await handle.result().then(
+    () => assert.fail('expected the sync to fail'),
+    (e: unknown) => e,
+  );
+  assert.ok(err instanceof WorkflowFailedError);
+  // An activity's own error sits under the ActivityFailure that wraps it.
+  const cause = err.cause instanceof ActivityFailure ? err.cause.cause : err.cause;
+  return { message: String(cause?.message), report: await handle.query(progressQuery) };
+}
+
+const totals = (report: SyncReport) =>
+  report.kinds.reduce((t, k) => ({ created: t.created + k.created, updated: t.updated + k.updated, deleted: t.deleted + k.deleted, failed: t.failed + k.failed }), {
+    created: 0,
+    updated: 0,
+    deleted: 0,
+    failed: 0,
+  });
+
+const WRITE_ROUTES = new Set([
+  'POST /v3/catalog_entries',
+  'PUT /v3/catalog_entries/:id',
+  'DELETE /v3/catalog_entries/:id',
+  'POST /v3/catalog_entries/actions/bulk_update',
+  'POST /v3/catalog_types/:id/actions/update_schema',
+]);
+/** incident.io write requests so far, by route. */
+function writes(setup: IncidentIoSetup): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [label, n] of setup.incident.http.requests) if (WRITE_ROUTES.has(label)) out[label] = n;
+  return out;
+}
+const writeCount = (setup: IncidentIoSetup) => Object.values(writes(setup)).reduce((a, b) => a + b, 0);
+const live = (setup: IncidentIoSetup) => setup.incident.entries(setup.type.id).filter((e) => !e.archived_at);
+
+/** Every Port service has exactly one live entry, equal to what the guide's mapping gives, empty values omitted. */
+function assertEntriesMatchPort(setup: IncidentIoSetup) {
+  const ids = attributeIds(setup.type);
+  const byExternalId = new Map(live(setup).filter((e) => e.external_id).map((e) => [e.external_id!, e]));
+  const services = setup.port.entities('service').filter((s) => s.title);
+  assert.equal(byExternalId.size, services.length, 'one entry per named service');
+  for (const s of services) {
+    const entry = byExternalId.get(s.identifier);
+    assert.ok(entry, `entry for ${s.identifier}`);
+    assert.equal(entry.name, s.title);
+    const expected: Entry['attribute_values'] = {};
+    for (const name of GUIDE_ATTRIBUTES) {
+      const v = s.properties[name];
+      if (v !== undefined && v !== null && v !== '') expected[ids[name]!] = { value: String(v) };
+    }
+    const mapped = Object.fromEntries(Object.entries(entry.attribute_values).filter(([id]) => id !== 'oncall-notes'));
+    assert.deepEqual(mapped, expected, `values of ${s.identifier}`);
+  }
+}
+
+describe('1,000 services', () => {
+  let setup: IncidentIoSetup;
+  before(async () => {
+    setup = await incidentIoSetup({ services: SERVICES });
+    setup.incident.record = true;
+    setup.port.record = true;
+    // Made in the dashboard: no external id, and one with a value in an attribute nobody maps.
+    setup.incident.putEntryDirect(setup.type.id, { name: 'Legacy mainframe' });
+    setup.incident.putEntryDirect(setup.type.id, { name: 'Vendor CRM', values: { 'oncall-notes': 'call the vendor' } });
+  });
+  after(async () => {
+    await setup.port.stop();
+    await setup.incident.stop();
+  });
+
+  test('first run: every service is an entry (name, external id, values by attribute id), empty values omitted', async () => {
+    await withWorkers(setup, async () => {
+      const report = await run(setup);
+      assert.equal(report.status, 'completed');
+      assert.deepEqual(totals(report), { created: SERVICES, updated: 0, deleted: 0, failed: 0 });
+      assert.equal(writes(setup)['POST /v3/catalog_entries'], SERVICES, 'one create per entry (the API has no bulk create)');
+      assertEntriesMatchPort(setup);
+      const readmeless = live(setup).find((e) => e.external_id === service(0).identifier)!;
+      assert.equal(readmeless.attribute_values[attributeIds(setup.type).readme!], undefined, 'an empty readme is omitted, not sent as ""');
+      assert.equal(live(setup).length, SERVICES + 2, 'the two entries made by hand are still there');
+    });
+  });
+
+  test('second run: zero write requests', async () => {
+    await withWorkers(setup, async () => {
+      const before = writeCount(setup);
+      const report = await run(setup);
+      assert.equal(report.status, 'completed');
+      assert.deepEqual(totals(report), { created: 0, updated: 0, deleted: 0, failed: 0 });
+      assert.equal(report.kinds[0]!.unchanged, SERVICES);
+      assert.equal(writeCount(setup) - before, 0, JSON.stringify(writes(setup)));
+    });
+  });
+
+  test('10 changed services: exactly 10 updates in one bulk request; values the sync does not map stay', async () => {
+    // Someone fills in on-call notes on one of them in the dashboard.
+    live(setup).find((e) => e.external_id === service(3).identifier)!.attribute_values['oncall-notes'] = { value: 'page #payments' };
+    for (let i = 0; i < 10; i++) {
+      const s = service(i);
+      putService(setup.port, { ...s, properties: { ...s.properties, lifecycle: 'Deprecated', language: i === 3 ? null : 'Rust' } });
+    }
+    await withWorkers(setup, async () => {
+      const before = writes(setup);
+      const report = await run(setup);
+      assert.deepEqual(totals(report), { created: 0, updated: 10, deleted: 0, failed: 0 });
+      const after = writes(setup);
+      assert.equal((after['POST /v3/catalog_entries/actions/bulk_update'] ?? 0) - (before['POST /v3/catalog_entries/actions/bulk_update'] ?? 0), 1);
+      assert.equal(after['POST /v3/catalog_entries'], before['POST /v3/catalog_entries'], 'no creates');
+      assertEntriesMatchPort(setup);
+      const noted = live(setup).find((e) => e.external_id === service(3).identifier)!;
+      assert.deepEqual(noted.attribute_values['oncall-notes'], { value: 'page #payments' });
+      assert.equal(noted.attribute_values[attributeIds(setup.type).language!], undefined, 'a value gone from Port is cleared');
+    });
+  });
+
+  test('5 services deleted in Port: exactly those 5 are archived; entries made by hand stay', async () => {
+    const gone = [20, 21, 22, 23, 24].map((i) => service(i).identifier);
+    for (const id of gone) setup.port.deleteEntityDirect('service', id);
+    await withWorkers(setup, async () => {
+      const before = writes(setup)['DELETE /v3/catalog_entries/:id'] ?? 0;
+      const report = await run(setup);
+      assert.equal(report.status, 'completed');
+      assert.deepEqual(totals(report), { created: 0, updated: 0, deleted: 5, failed: 0 });
+      assert.equal((writes(setup)['DELETE /v3/catalog_entries/:id'] ?? 0) - before, 5);
+      const archived = setup.incident.entries(setup.type.id).filter((e) => e.archived_at).map((e) => e.external_id);
+      assert.deepEqual(archived.sort(), gone);
+      assert.ok(live(setup).some((e) => e.name === 'Legacy mainframe'));
+      assert.ok(live(setup).some((e) => e.name === 'Vendor CRM' && e.attribute_values['oncall-notes']));
+      assertEntriesMatchPort(setup);
+    });
+  });
+
+  test('a service without a title is reported, and its entry kept as it is', async () => {
+    const s = service(40);
+    putService(setup.port, { identifier: s.identifier, properties: { ...s.properties, url: 'https://changed.example.com' } });
+    await withWorkers(setup, async () => {
+      const report = await run(setup);
+      assert.equal(report.status, 'completed');
+      assert.equal(totals(report).failed, 1);
+      assert.match(report.kinds[0]!.failures.join('\n'), new RegExp(`"${s.identifier}": no name`));
+      const entry = live(setup).find((e) => e.external_id === s.identifier)!;
+      assert.equal(entry.name, s.title, 'kept, not archived and not renamed');
+      assert.equal(totals(report).deleted, 0);
+    });
+    putService(setup.port, s);
+  });
+
+  test('Port search fails mid-pagination: nothing is deleted, and the report says why', async () => {
+    for (const i of [30, 31, 32]) setup.port.deleteEntityDirect('service', service(i).identifier);
+    for (let i = SERVICES; i < SERVICES + 200; i++) putService(setup.port, service(i)); // a second search page
+    // The sync's second read of the second search page is refused for good (a 422 for a `from` Port no
+    // longer knows); the first is the count before writing, which passes.
+    let pageTwos = 0;
+    setup.port.http.faults.refuse = ({ path, body }) => (path.endsWith('/entities/search') && (body as { from?: string })?.from && ++pageTwos > 1 ? 422 : undefined);
+    try {
+      await withWorkers(setup, async () => {
+        const before = writes(setup)['DELETE /v3/catalog_entries/:id'] ?? 0;
+        const { message, report } = await failingRun(setup);
+        assert.match(message, /incomplete, nothing deleted: kind "service" failed/);
+        assert.equal(report.kinds[0]!.status, 'failed');
+        assert.equal(report.reconcile.status, 'skipped');
+        assert.match(report.reconcile.reason!, /kind "service" failed: port API: POST \/v1\/blueprints\/service\/entities\/search answered 422/);
+        assert.equal((writes(setup)['DELETE /v3/catalog_entries/:id'] ?? 0) - before, 0);
+        for (const i of [30, 31, 32]) assert.ok(live(setup).some((e) => e.external_id === service(i).identifier));
+      });
+    } finally {
+      setup.port.http.faults.refuse = undefined;
+    }
+    for (const i of [30, 31, 32]) putService(setup.port, service(i));
+  });
+
+  test('every exchange on both sides matches the OpenAPI specs', { skip: skipReason('incident-io-openapi3.json') || skipReason('port-apispec.yaml') }, () => {
+    const incident = OpenApiValidator.load(specPath('incident-io-openapi3.json')!, { undocumentedStatuses: [401, 404, 422, 429] });
+    assert.ok(setup.incident.exchanges.length > SERVICES);
+    const violations = setup.incident.exchanges.flatMap((x) => (x.status >= 400 ? incident.validateResponse(x.method, x.path, x.status, x.responseBody) : incident.validate(x)));
+    assert.equal(violations.length, 0, formatViolations(violations));
+    const port = OpenApiValidator.load(specPath('port-apispec.yaml')!, {
+      allowExtraResponseProperties: ['blueprint', 'createdAt', 'updatedAt', 'createdBy', 'updatedBy'],
+      undocumentedStatuses: [429],
+    });
+    const portViolations = setup.port.exchanges.flatMap((x) => (x.status >= 400 ? port.validateResponse(x.method, x.path, x.status, x.responseBody) : port.validate(x)));
+    assert.equal(portViolations.length, 0, formatViolations(portViolations));
+    assert.ok(
+      setup.port.exchanges.every((x) => x.path.endsWith('/entities/search') || x.path.includes('/auth/')),
+      'Port is only searched (paginated), never listed in one call or written',
+    );
+  });
+});
+
+describe('bad input fails before any write', () => {
+  test('a mapped attribute the type lacks is named, and nothing is written', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'incidentio-mapping-'));
+    const mapping = join(dir, 'mapping.yaml');
+    writeFileSync(
+      mapping,
+      [
+        'resources:',
+        '  - kind: service',
+        '    selector: { query: "true" }',
+        '    port:',
+        '      entity:',
+        '        mappings:',
+        '          identifier: .identifier',
+        '          title: .title',
+        '          blueprint: \'"service"\'',
+        '          properties:',
+        '            url: .properties.url',
+        '            owner: .team[0]',
+        '            tier: .properties.tier',
+      ].join('\n'),
+    );
+    const setup = await incidentIoSetup({ services: 20, mapping });
+    try {
+      await withWorkers(setup, async () => {
+        const { message } = await failingRun(setup);
+        assert.match(message, /incident\.io catalog type "Service" has no attribute "owner", "tier": add them to the type, or set options\.addMissingAttributes: true/);
+        assert.equal(writeCount(setup), 0);
+      });
+    } finally {
+      await setup.port.stop();
+      await setup.incident.stop();
+    }
+  });
+
+  test('with addMissingAttributes the schema gains them once, every existing attribute kept', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'incidentio-mapping-'));
+    const mapping = join(dir, 'mapping.yaml');
+    writeFileSync(
+      mapping,
+      'resources:\n  - kind: service\n    selector: { query: "true" }\n    port:\n      entity:\n        mappings:\n          identifier: .identifier\n          title: .title\n          blueprint: \'"service"\'\n          properties:\n            url: .properties.url\n            kind: .properties.type\n',
+    );
+    const setup = await incidentIoSetup({ services: 20, mapping, integrationOptions: { addMissingAttributes: true } });
+    try {
+      const before = setup.incident.types.get(setup.type.id)!.schema.attributes.map((a) => ({ ...a }));
+      await withWorkers(setup, async () => {
+        assert.equal((await run(setup)).status, 'completed');
+        assert.equal((await run(setup)).status, 'completed');
+      });
+      assert.equal(writes(setup)['POST /v3/catalog_types/:id/actions/update_schema'], 1, 'sent once, on the real difference only');
+      const after = setup.incident.types.get(setup.type.id)!.schema.attributes;
+      for (const a of before) assert.deepEqual(after.find((x) => x.id === a.id), a, `attribute ${a.name} kept as it was`);
+      const kind = after.find((a) => a.name === 'kind')!;
+      assert.ok(live(setup).every((e) => e.attribute_values[kind.id]), 'the added attribute is filled');
+    } finally {
+      await setup.port.stop();
+      await setup.incident.stop();
+    }
+  });
+
+  test('beyond 50,000 entries per type (here 1,000): the run fails before writing, saying by how much', async () => {
+    const setup = await incidentIoSetup({ services: 995, incident: { maxEntriesPerType: 1000 }, integrationOptions: { maxEntries: 1000 } });
+    for (let i = 0; i < 8; i++) setup.incident.putEntryDirect(setup.type.id, { name: `hand ${i}` });
+    try {
+      await withWorkers(setup, async () => {
+        const { message } = await failingRun(setup);
+        assert.match(message, /would need 1,003 entries in incident\.io catalog type "Service", 3 more than its limit of 1,000 .*nothing was written/);
+        assert.equal(writeCount(setup), 0);
+      });
+    } finally {
+      await setup.port.stop();
+      await setup.incident.stop();
+    }
+  });
+});
