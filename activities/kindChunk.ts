@@ -4,7 +4,7 @@ import { activityInfo, cancellationSignal, heartbeat, log } from '@temporalio/ac
 import type { Config } from '../config/schema';
 import type { SourceScope } from './connector';
 import { DigestBuilder } from './engine/digest';
-import { emptyCounts, syncPage, type PageCounts, type WrittenLog } from './engine/syncPage';
+import { emptyCounts, PLAN_LINES, syncPage, type PageCounts, type WrittenLog } from './engine/syncPage';
 import { withHttpFailures } from './http/errors';
 import { countingRequests, type RequestCounts } from './http/requestCount';
 import { lifecycle } from './lifecycle';
@@ -43,6 +43,8 @@ export interface KindChunk extends PageCounts {
   pages: number;
   /** A few readable reasons for failed items. */
   failures: string[];
+  /** Dry run: the first writes a real run would make, field by field (capped; the counts are complete). */
+  plan?: string[];
   /** Why the kind cannot be reconciled (an item without identifier), if so. */
   incomplete?: string;
   /** Next page to fetch; absent when the kind is complete. */
@@ -120,6 +122,7 @@ export async function syncKindChunk(runtime: IntegrationRuntime, config: Config,
       forget(chunk, [...written.splice(0), ...outcome.carried]);
       for (const key of Object.keys(emptyCounts()) as (keyof PageCounts)[]) chunk[key] += outcome[key];
       chunk.failures.push(...outcome.failures.slice(0, REASONS_PER_CHUNK - chunk.failures.length));
+      if (outcome.plan.length > 0) (chunk.plan ??= []).push(...outcome.plan.slice(0, PLAN_LINES - chunk.plan.length));
       chunk.incomplete ??= outcome.incomplete;
       for (const failure of outcome.failures) log.warn('item not synced', { reason: failure });
       chunk.pages += pages;

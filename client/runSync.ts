@@ -90,5 +90,21 @@ export function reportTable(report: SyncReport): string {
   if (requests.length > 0) lines.push(`requests: ${requests.map(([api, n]) => `${api} ${n}`).join(', ')}`);
   for (const k of report.kinds) for (const f of k.failures) lines.push(`failed: ${f}`);
   for (const f of reconcile.failures) lines.push(`not deleted: ${f}`);
+  if (report.dryRun) lines.push(...planLines(report));
   return lines.join('\n');
+}
+
+/** A dry run's plan: the writes a real run would make, field by field; the first ones when there are many. */
+function planLines(report: SyncReport): string[] {
+  const lines: string[] = [];
+  for (const k of report.kinds) {
+    const plan = k.plan ?? [];
+    lines.push(...plan.map((line) => `plan: ${line}`));
+    const more = k.created + k.updated - plan.length;
+    if (more > 0) lines.push(`plan: ... and ${more} more write(s) of kind "${k.kind}"`);
+  }
+  const deletes = report.reconcile.plan ?? [];
+  lines.push(...deletes.map((line) => `plan: ${line}`));
+  if (report.reconcile.status === 'dry-run' && report.reconcile.deleted > deletes.length) lines.push(`plan: ... and ${report.reconcile.deleted - deletes.length} more delete(s)`);
+  return lines;
 }

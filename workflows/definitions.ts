@@ -65,6 +65,8 @@ export interface KindProgress {
   unidentified: number;
   /** A few reasons for failed items (the worker log has all of them). */
   failures: string[];
+  /** Dry run: the first creates and updates a real run would make, with field-level changes. */
+  plan?: string[];
   /** Why this kind cannot be reconciled. */
   incomplete?: string;
   /** Opaque cursor of the next page, carried so a continued run resumes mid-kind. */
@@ -82,6 +84,8 @@ export interface ReconcileReport {
   failures: string[];
   keptWrittenDuringRun: number;
   keptAsRelationTarget: number;
+  /** Dry run: the first deletes a real run would make. */
+  plan?: string[];
 }
 
 export interface SyncResume {

@@ -210,6 +210,8 @@ function emptyReconcile(status: ReconcileReport['status']): ReconcileReport {
 }
 
 const REASONS_PER_KIND = 10;
+/** Dry-run plan lines a kind reports (history stays small; the counts are complete). */
+const PLAN_PER_KIND = 200;
 
 function addChunk(progress: KindProgress, chunk: KindChunk) {
   progress.pages += chunk.pages;
@@ -222,6 +224,7 @@ function addChunk(progress: KindProgress, chunk: KindChunk) {
   progress.produced += chunk.produced;
   progress.unidentified += chunk.unidentified;
   progress.failures.push(...chunk.failures.slice(0, REASONS_PER_KIND - progress.failures.length));
+  if (chunk.plan?.length) (progress.plan ??= []).push(...chunk.plan.slice(0, PLAN_PER_KIND - progress.plan.length));
   progress.incomplete ??= chunk.incomplete;
   progress.cursor = chunk.cursor;
 }
@@ -233,7 +236,7 @@ function addRequests(report: SyncReport, requests: Record<string, number>) {
 function addReconcile(report: SyncReport, outcome: ReconcileOutcome) {
   const { status, reason, failed, failures, keptWrittenDuringRun, keptAsRelationTarget } = outcome;
   const deleted = Object.values(outcome.deleted).reduce((n, d) => n + d, 0);
-  report.reconcile = { status, reason, deleted, failed, failures, keptWrittenDuringRun, keptAsRelationTarget };
+  report.reconcile = { status, reason, deleted, failed, failures, keptWrittenDuringRun, keptAsRelationTarget, ...(outcome.plan ? { plan: outcome.plan } : {}) };
   for (const kind of report.kinds) {
     kind.deleted = outcome.deletedByKind[kind.kind] ?? 0;
   }

@@ -91,3 +91,23 @@ function withClears(entity: Entity, current: Entity): Entity {
   }
   return { ...entity, properties, relations };
 }
+
+/**
+ * What an update changes, field by field, for a dry run's plan: `language: "Go" -> "Rust"`,
+ * `readme: cleared`. `name` turns a field or property key into what a person recognises (incident.io:
+ * the attribute's name for its id, `name` for the title).
+ */
+export function describeChanges(desired: Entity, current: Entity, name: (key: string) => string = (k) => k): string[] {
+  const changes: string[] = [];
+  const show = (v: unknown) => {
+    const text = JSON.stringify(v);
+    return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+  };
+  const change = (field: string, to: unknown, from: unknown) => changes.push(empty(to) ? `${field}: cleared` : `${field}: ${empty(from) ? '(none)' : show(from)} -> ${show(to)}`);
+  if (desired.title !== undefined && desired.title !== current.title) change(name('title'), desired.title, current.title);
+  if (desired.icon !== undefined && desired.icon !== (current.icon ?? undefined)) change('icon', desired.icon, current.icon);
+  if (desired.team !== undefined && !sameValue(teams(desired.team), teams(current.team))) change('team', desired.team, current.team);
+  for (const [key, value] of Object.entries(desired.properties)) if (!sameField(value, current.properties[key])) change(name(key), value, current.properties[key]);
+  for (const [key, value] of Object.entries(desired.relations)) if (!sameField(value, current.relations[key])) change(`relations.${key}`, value, current.relations[key]);
+  return changes;
+}

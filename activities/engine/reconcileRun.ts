@@ -5,7 +5,7 @@ import type { CompiledMapping } from '../mapping';
 import { digestSize, ProducedSet } from './digest';
 import type { OwnedEntity } from './entity';
 import { planDeletes } from './reconcile';
-import { chunk } from './syncPage';
+import { chunk, PLAN_LINES } from './syncPage';
 import type { Target } from './target';
 
 export interface RunKind {
@@ -26,6 +26,8 @@ export interface ReconcileOutcome {
   deleted: Record<string, number>;
   /** The same, credited to the first kind of the run that writes each blueprint. */
   deletedByKind: Record<string, number>;
+  /** Dry run: the first deletes a real run would make (capped; `deleted` has the counts). */
+  plan?: string[];
   failed: number;
   failures: string[];
   ownedInScope: number;
@@ -100,6 +102,8 @@ export async function reconcileRun(input: ReconcileRunInput): Promise<ReconcileO
   for (const [blueprint, ids] of groupIds(plan.deletes)) {
     if (input.dryRun) {
       outcome.deleted[blueprint] = ids.length;
+      outcome.plan ??= [];
+      for (const id of ids.slice(0, PLAN_LINES - outcome.plan.length)) outcome.plan.push(`delete ${blueprint} "${id}"`);
       continue;
     }
     for (const batch of chunk(ids, 100)) {

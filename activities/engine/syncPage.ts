@@ -4,7 +4,7 @@
 // are kept by reconcile. I/O comes in as the target, so a dry run is the same code without writes.
 import type { CompiledMapping } from '../mapping';
 import type { DigestBuilder } from './digest';
-import { planWrites } from './diff';
+import { describeChanges, planWrites } from './diff';
 import type { Entity } from './entity';
 import type { Target } from './target';
 
@@ -28,7 +28,12 @@ export interface PageOutcome extends PageCounts {
   incomplete?: string;
   /** Entries of writtenBefore this page counted. */
   carried: [blueprint: string, identifier: string][];
+  /** Dry run: what a real run would write, one line per entity (`update service "a": url: ... -> ...`), at most PLAN_LINES. */
+  plan: string[];
 }
+
+/** Plan lines one page reports; the counts are always complete. */
+export const PLAN_LINES = 100;
 
 export interface PageInput {
   integration: string;
@@ -66,6 +71,7 @@ export async function syncPage(input: PageInput): Promise<PageOutcome> {
     unidentified: mapped.unidentified,
     failed: mapped.failures.length,
     carried: [],
+    plan: [],
     failures: mapped.failures.map(
       (f) => `integration "${input.integration}", kind "${kind}", item ${f.identifier ? `"${f.identifier}"` : '(no identifier)'}: ${f.field} = ${f.expression}: ${f.message}`,
     ),
@@ -101,6 +107,11 @@ export async function syncPage(input: PageInput): Promise<PageOutcome> {
     if (input.dryRun) {
       outcome.created += plan.creates.length;
       outcome.updated += plan.updates.length;
+      const name = target.fieldName?.bind(target);
+      for (const e of plan.creates.slice(0, PLAN_LINES - outcome.plan.length)) outcome.plan.push(`create ${blueprint} "${e.identifier}"`);
+      for (const e of plan.updates.slice(0, PLAN_LINES - outcome.plan.length)) {
+        outcome.plan.push(`update ${blueprint} "${e.identifier}": ${describeChanges(e, existing.get(e.identifier)!, name).join('; ')}`);
+      }
       continue;
     }
     const creates = new Set(plan.creates.map((e) => e.identifier));

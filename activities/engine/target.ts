@@ -45,4 +45,6 @@ export interface Target {
   normalize?(entities: Entity[], signal: AbortSignal): Promise<Entity[]>;
   /** What the target cached before this time (its run's start) is stale. */
   beginRun?(startedAt: string): void;
+  /** A normalized property key as a person knows it (incident.io: attribute id -> its name), for plans. */
+  fieldName?(key: string): string;
 }

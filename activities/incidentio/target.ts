@@ -57,9 +57,17 @@ export class IncidentIoTarget implements Target {
   private index?: Promise<Index>;
   /** State loaded before the current run started is stale: someone may have edited the type since. */
   private runStartedAt = 0;
+  private attributeNames = new Map<string, string>();
 
   constructor(private readonly options: IncidentIoTargetOptions) {
     this.maxEntries = options.maxEntries ?? MAX_ENTRIES_PER_TYPE;
+  }
+
+  /** Dry-run plans name attributes, not their ids; the title is the entry's name. */
+  fieldName(key: string): string {
+    if (key === 'title') return 'name';
+    if (key === ALIASES_KEY || key === RANK_KEY) return key.slice(1);
+    return this.attributeNames.get(key) ?? key;
   }
 
   beginRun(startedAt: string): void {
@@ -226,6 +234,7 @@ export class IncidentIoTarget implements Target {
         if (problem) throw ApplicationFailure.nonRetryable(problem, 'InvalidMapping');
         const byId = new Map(type.schema.attributes.map((a) => [a.id, a]));
         const owned = [...new Set([...resolution.byKey.values()].map((a) => a.id))];
+        this.attributeNames = new Map(type.schema.attributes.map((a) => [a.id, a.name]));
         return { type, resolution, byId, owned, loadedAt: Date.now() };
       })();
       this.schema.catch(() => (this.schema = undefined));

@@ -10,13 +10,14 @@ import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ActivityFailure, WorkflowFailedError } from '@temporalio/client';
-import { startOrAttach } from '../../client/runSync';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { reportTable, startOrAttach } from '../../client/runSync';
 import type { Entry } from '../../sim/incidentio/server';
 import { startWorkers, type RunningWorkers } from '../../worker/run';
-import { progressQuery, type SyncInput, type SyncReport } from '../../workflows/definitions';
+import { progressQuery, syncWorkflowId, type SyncInput, type SyncReport } from '../../workflows/definitions';
 import { attributeIds, GUIDE_ATTRIBUTES, incidentIoSetup, putService, service, type IncidentIoSetup } from '../helpers/incidentio';
 import { formatViolations, OpenApiValidator, skipReason, specPath } from '../helpers/openapi';
-import { connectTemporal, testLogger, type TestTemporal } from '../helpers/temporal';
+import { connectTemporal, logLines, testLogger, type TestTemporal } from '../helpers/temporal';
 
 const SERVICES = 1000;
 let temporal: TestTemporal;
@@ -193,6 +194,30 @@ describe('1,000 services', () => {
     putService(setup.port, s);
   });
 
+  test('dry run: the plan names each create, each update field by field, and each delete; nothing is written', async () => {
+    const changed = service(50);
+    putService(setup.port, { ...changed, title: 'Checkout', properties: { ...changed.properties, language: 'Rust', readme: null } });
+    putService(setup.port, { identifier: 'svc-new', title: 'Brand new', properties: { url: 'https://new.example.com' } });
+    setup.port.deleteEntityDirect('service', service(60).identifier);
+    try {
+      await withWorkers(setup, async () => {
+        const before = writeCount(setup);
+        const report = await run(setup, { dryRun: true });
+        assert.equal(report.status, 'completed');
+        assert.equal(writeCount(setup) - before, 0, 'a dry run writes nothing');
+        assert.deepEqual(totals(report), { created: 1, updated: 1, deleted: 1, failed: 0 });
+        const plan = reportTable(report);
+        assert.match(plan, /plan: create service "svc-new"/);
+        assert.match(plan, /plan: update service "svc-00050": name: "Service 50" -> "Checkout"; readme: cleared; language: "[A-Za-z]+" -> "Rust"/);
+        assert.match(plan, new RegExp(`plan: delete service "${service(60).identifier}"`));
+      });
+    } finally {
+      putService(setup.port, changed);
+      putService(setup.port, service(60));
+      setup.port.deleteEntityDirect('service', 'svc-new');
+    }
+  });
+
   test('Port search fails mid-pagination: nothing is deleted, and the report says why', async () => {
     for (const i of [30, 31, 32]) setup.port.deleteEntityDirect('service', service(i).identifier);
     for (let i = SERVICES; i < SERVICES + 200; i++) putService(setup.port, service(i)); // a second search page
@@ -215,6 +240,19 @@ describe('1,000 services', () => {
       setup.port.http.faults.refuse = undefined;
     }
     for (const i of [30, 31, 32]) putService(setup.port, service(i));
+  });
+
+  test('neither API key nor Port secret is in any run history or the worker log', async () => {
+    const secrets = [setup.apiKey, setup.port.credentials.clientSecret];
+    let runs = 0;
+    for await (const wf of temporal.client.workflow.list({ query: `WorkflowId = "${syncWorkflowId(setup.integration)}"` })) {
+      const history = await temporal.client.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory();
+      const text = JSON.stringify(historyToJSON(history));
+      for (const secret of secrets) assert.ok(!text.includes(secret), `a secret is in the history of run ${wf.runId}`);
+      runs += 1;
+    }
+    assert.ok(runs >= 5, `${runs} runs checked`);
+    for (const secret of secrets) assert.ok(!logLines.some((l) => l.includes(secret)), 'a secret is in the log');
   });
 
   test('every exchange on both sides matches the OpenAPI specs', { skip: skipReason('incident-io-openapi3.json') || skipReason('port-apispec.yaml') }, () => {
