@@ -348,3 +348,40 @@ describe('bad input fails before any write', () => {
     }
   });
 });
+
+describe('deletes are refused when they are not certain', () => {
+  test('Port returns no services: nothing is archived, and the report says why', async () => {
+    const setup = await incidentIoSetup({ services: 20 });
+    try {
+      await withWorkers(setup, async () => {
+        assert.equal(totals(await run(setup)).created, 20);
+        for (let i = 0; i < 20; i++) setup.port.deleteEntityDirect('service', service(i).identifier);
+        const report = await run(setup);
+        assert.equal(report.reconcile.status, 'refused');
+        assert.match(report.reconcile.reason!, /returned none/);
+        assert.equal(live(setup).length, 20, 'every entry kept');
+        assert.equal(writes(setup)['DELETE /v3/catalog_entries/:id'] ?? 0, 0);
+      });
+    } finally {
+      await setup.port.stop();
+      await setup.incident.stop();
+    }
+  });
+
+  test('more than the deletion threshold gone at once: nothing is archived, and the report gives the numbers', async () => {
+    const setup = await incidentIoSetup({ services: 20 });
+    try {
+      await withWorkers(setup, async () => {
+        await run(setup);
+        for (let i = 0; i < 19; i++) setup.port.deleteEntityDirect('service', service(i).identifier);
+        const report = await run(setup);
+        assert.equal(report.reconcile.status, 'refused');
+        assert.match(report.reconcile.reason!, /19 of 20 .*threshold/);
+        assert.equal(live(setup).length, 20);
+      });
+    } finally {
+      await setup.port.stop();
+      await setup.incident.stop();
+    }
+  });
+});
