@@ -195,7 +195,9 @@ export class IncidentIoTarget implements Target {
    * `produced` counts the distinct entities the source maps to, per blueprint.
    */
   async prepare(produced: Map<string, Set<string>>, signal: AbortSignal): Promise<string[]> {
+    // A run starts here: read the type afresh (the run's chunks reuse what this reads).
     this.schema = undefined;
+    this.index = undefined;
     let schema = await this.loadSchema(signal);
     const changes: string[] = [];
     if (schema.resolution.missing.length > 0) {
