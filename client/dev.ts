@@ -10,6 +10,8 @@ import { configSchema, type Config } from '../config/schema';
 import { hasExternalTemporal, temporalTarget, type TemporalTarget } from '../config/temporal';
 import { registerSecret } from '../worker/logger';
 import { DemoSim } from '../sim/demo/server';
+import { createServiceType, seedPortServices } from '../sim/incidentio/demo';
+import { IncidentIoSim } from '../sim/incidentio/server';
 import { PortSim } from '../sim/port/server';
 import { startEmitter } from '../sim/demo/emitter';
 import { connectClient, prepareProcess } from './connect';
@@ -29,6 +31,8 @@ export interface DevOptions {
 
 interface Demo {
   config: Config;
+  /** The integrations whose first sync starts at once (the others wait for their schedule). */
+  firstSyncs: string[];
   stop: () => Promise<void>;
   startEmitting: (receiverUrl: string) => void;
 }
@@ -36,23 +40,34 @@ interface Demo {
 /**
  * The demo organisation: the demo API simulator as the source, the Port simulator as the target, and a
  * `demo` integration between them. Its webhook events go to the demo API's own catalog (the platform's
- * event path); its resyncs create blueprints and entities in the Port simulator.
+ * event path); its resyncs create blueprints and entities in the Port simulator. Beside it, Port ->
+ * incident.io as in the guide: the Port simulator holds the guide's `service` blueprint with a few
+ * dozen services (written as a seed script would), the incident.io simulator the guide's catalog type
+ * "Service", and an `incidentio` integration copies the one into the other.
  */
 async function startDemo(base: Config, items: number): Promise<Demo> {
   const apiKey = randomBytes(16).toString('hex');
   const webhookSecret = randomBytes(16).toString('hex');
+  // A key of your own in DEMO_INCIDENT_IO_API_KEY lets you query the incident.io simulator (curl, tests).
+  const incidentKey = process.env.DEMO_INCIDENT_IO_API_KEY || randomBytes(16).toString('hex');
   const port = new PortSim({ clientId: `demo-${randomBytes(4).toString('hex')}`, clientSecret: randomBytes(16).toString('hex') });
   // Names of our own, so credentials of a real Port org in this shell are neither used nor clobbered.
   process.env.DEMO_API_KEY = apiKey;
   process.env.DEMO_WEBHOOK_SECRET = webhookSecret;
   process.env.DEMO_PORT_CLIENT_ID = port.credentials.clientId;
   process.env.DEMO_PORT_CLIENT_SECRET = port.credentials.clientSecret;
-  for (const secret of [apiKey, webhookSecret, port.credentials.clientSecret]) registerSecret(secret);
+  process.env.DEMO_INCIDENT_IO_API_KEY = incidentKey;
+  for (const secret of [apiKey, webhookSecret, port.credentials.clientSecret, incidentKey]) registerSecret(secret);
   const sim = new DemoSim({ apiKey, pageDelayMs: 200 });
   sim.seed(['team', 'service'], items);
+  const services = seedPortServices(port);
+  const incident = new IncidentIoSim({ apiKey: incidentKey });
+  const serviceType = createServiceType(incident);
   const url = await sim.start();
   const portUrl = await port.start();
-  say(`Port simulator at ${portUrl} (blueprints "team" and "service" appear after the first sync)`);
+  const incidentUrl = await incident.start();
+  say(`Port simulator at ${portUrl} (blueprint "service" holds ${services} services; the demo's first sync adds "team" and its own services)`);
+  say(`incident.io simulator at ${incidentUrl} (catalog type "Service" ${serviceType.id}: the incidentio sync copies Port's services into it)`);
   const config = configSchema.parse({
     ...base,
     port: { apiUrl: portUrl, clientIdEnv: 'DEMO_PORT_CLIENT_ID', clientSecretEnv: 'DEMO_PORT_CLIENT_SECRET' },
@@ -64,16 +79,25 @@ async function startDemo(base: Config, items: number): Promise<Demo> {
         options: { apiUrl: url, pageSize: 50, target: 'port' },
         webhook: { secretEnv: 'DEMO_WEBHOOK_SECRET' },
       },
+      {
+        id: 'incidentio',
+        type: 'incidentio',
+        // The guide's schedule (and the zero-config default): every two hours.
+        schedule: { cron: '0 */2 * * *', timezone: 'UTC' },
+        options: { catalogTypeId: serviceType.id, apiUrl: incidentUrl, apiKeyEnv: 'DEMO_INCIDENT_IO_API_KEY' },
+      },
     ],
   });
   let stopEmitter = () => {};
   return {
     config,
+    firstSyncs: ['demo', 'incidentio'],
     startEmitting: (receiverUrl) => (stopEmitter = startEmitter(sim, { url: `${receiverUrl}/webhooks/demo`, secret: webhookSecret, everyMs: 3_000 })),
     stop: async () => {
       stopEmitter();
       await sim.stop();
       await port.stop();
+      await incident.stop();
     },
   };
 }
@@ -117,8 +141,11 @@ export async function runDev(loaded: LoadedConfig, opts: DevOptions): Promise<vo
     for (const r of await applySchedules(client, config)) say(`schedule ${r.scheduleId} ${r.change}${r.cron ? ` (${r.cron})` : ''}`);
     if (demo) {
       demo.startEmitting(receiver.url!);
-      const { handle, started } = await startOrAttach(client, config, { integration: 'demo', trigger: 'cli' });
-      say(`${started ? 'started' : 'attached to'} ${handle.workflowId}; demo webhooks arrive every 3 s`);
+      for (const integration of demo.firstSyncs) {
+        const { handle, started } = await startOrAttach(client, config, { integration, trigger: 'cli' });
+        say(`${started ? 'started' : 'attached to'} ${handle.workflowId}`);
+      }
+      say('demo webhooks arrive every 3 s');
     }
     await client.connection.close();
     if (server?.uiUrl) say(`Web UI: ${server.uiUrl}`);

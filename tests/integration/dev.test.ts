@@ -1,6 +1,7 @@
 // `port-sync dev` as a newcomer runs it: no credentials, no config. It starts its own Temporal dev
-// server with the Web UI, the demo simulators, worker, receiver and schedule; a sync and webhook events
-// run; Ctrl-C stops everything with exit 0; a restart on the same data folder keeps the history.
+// server with the Web UI, the demo simulators (demo API, Port, incident.io), worker, receiver and
+// schedules; the demo and incident.io syncs and webhook events run; Ctrl-C stops everything with exit 0;
+// a restart on the same data folder keeps the history.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -8,6 +9,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { demoServices, DEMO_SERVICES } from '../../sim/incidentio/demo';
 import { freePort } from '../helpers/ports';
 import { eventually } from '../helpers/temporal';
 
@@ -15,6 +17,8 @@ const root = resolve(import.meta.dirname, '../..');
 const work = mkdtempSync(join(tmpdir(), 'port-sync-dev-'));
 const dataDir = join(work, 'data');
 const children: ChildProcess[] = [];
+// Not a credential: dev's incident.io simulator takes this key instead of a random one, so the test can read its entries.
+const incidentKey = 'dev-test-incidentio-key';
 
 after(() => {
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
@@ -33,7 +37,7 @@ function startDev(ports: { port: number; ui: number; webhooks: number; metrics: 
     process.execPath,
     [join(root, 'bin/port-sync.js'), 'dev', '--data-dir', dataDir, '--port', String(ports.port), '--ui-port', String(ports.ui),
       '--webhooks-port', String(ports.webhooks), '--metrics-port', String(ports.metrics), '--demo-items', '30'],
-    { cwd: work, env: bareEnv(), stdio: ['ignore', 'pipe', 'pipe'] },
+    { cwd: work, env: { ...bareEnv(), DEMO_INCIDENT_IO_API_KEY: incidentKey }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   children.push(child);
   let stderr = '';
@@ -52,6 +56,10 @@ test('port-sync dev runs the demo end to end, stops on Ctrl-C and keeps history 
   assert.match(out, /data in .*temporal\.sqlite/);
   assert.match(out, /no credentials configured: running the demo organisation/);
   assert.match(out, /schedule port-sync:demo (created|unchanged)/);
+  assert.match(out, /schedule port-sync:incidentio (created|unchanged) \(0 \*\/2 \* \* \*\)/);
+  const sim = /incident\.io simulator at (\S+) \(catalog type "Service" (\S+):/.exec(out);
+  assert.ok(sim, out);
+  const [, incidentUrl, typeId] = sim;
 
   const ui = await fetch(`http://127.0.0.1:${ports.ui}/`);
   assert.equal(ui.status, 200, 'the Web UI answers');
@@ -64,6 +72,25 @@ test('port-sync dev runs the demo end to end, stops on Ctrl-C and keeps history 
     const report = await client.workflow.getHandle('sync:demo').result();
     assert.equal(report.status, 'completed');
     assert.equal(report.kinds.reduce((n: number, k: { created: number; updated: number }) => n + k.created + k.updated, 0), 60);
+    // Port -> incident.io: the seeded services (and the demo's own, when its sync wrote them first)
+    // become entries of the simulator's "Service" type, with the guide's attributes.
+    const incident = await client.workflow.getHandle('sync:incidentio').result();
+    assert.equal(incident.status, 'completed', JSON.stringify(incident));
+    const written = incident.kinds.reduce((n: number, k: { created: number; updated: number }) => n + k.created + k.updated, 0);
+    assert.ok(written >= DEMO_SERVICES, `incident.io entries written: ${written}`);
+    assert.equal(incident.kinds.reduce((n: number, k: { failed: number }) => n + k.failed, 0), 0);
+    const listed = await fetch(`${incidentUrl}/v3/catalog_entries?catalog_type_id=${typeId}&page_size=250`, { headers: { authorization: `Bearer ${incidentKey}` } });
+    assert.equal(listed.status, 200);
+    const { catalog_entries: entries } = (await listed.json()) as { catalog_entries: Array<{ external_id?: string; name: string; attribute_values: Record<string, { value?: { literal?: string } }> }> };
+    const types = (await (await fetch(`${incidentUrl}/v3/catalog_types/${typeId}`, { headers: { authorization: `Bearer ${incidentKey}` } })).json()) as { catalog_type: { schema: { attributes: Array<{ id: string; name: string }> } } };
+    const attr = Object.fromEntries(types.catalog_type.schema.attributes.map((a) => [a.name, a.id]));
+    assert.ok(entries.length >= DEMO_SERVICES, `${entries.length} entries`);
+    for (const s of demoServices()) {
+      const entry = entries.find((e) => e.external_id === s.identifier);
+      assert.ok(entry, `an entry for ${s.identifier}`);
+      assert.equal(entry.name, s.title);
+      for (const [name, value] of Object.entries(s.properties)) assert.equal(entry.attribute_values[attr[name]!]?.value?.literal, value, `${s.identifier}.${name}`);
+    }
     // The demo emitter sends a signed webhook every 3 s; each lands in its object's workflow.
     await eventually(async () => {
       for await (const w of client.workflow.list({ query: "WorkflowType = 'objectEvents'" })) return w;
@@ -96,6 +123,7 @@ test('port-sync dev runs the demo end to end, stops on Ctrl-C and keeps history 
   const second = startDev(ports);
   await eventually(() => second.stderr().includes('Ctrl-C stops everything'), 120_000, 'dev to come up again');
   assert.match(second.stderr(), /schedule port-sync:demo unchanged/);
+  assert.match(second.stderr(), /schedule port-sync:incidentio unchanged/);
   const again = await Connection.connect({ address: `127.0.0.1:${ports.port}` });
   try {
     const runs: string[] = [];
