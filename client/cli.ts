@@ -109,7 +109,7 @@ program
 program
   .command('sim')
   .description('run the simulators alone (a demo organisation), for trying port-sync against local APIs')
-  .option('--port <port>', 'demo API port; the Port API simulator listens on the next one', toPort, 4010)
+  .option('--port <port>', 'demo API port; the Port API simulator listens on the next one, incident.io on the one after', toPort, 4010)
   .option('--items <n>', 'items per kind', toInt, 250)
   .action(async (opts: { port: number; items: number }) => {
     const { runSim } = await import('./sim');
