@@ -9,7 +9,7 @@ import { proxyFetch } from './fetch';
 import { parseResponse } from './parse';
 import { limiterFor, type RateLimiter } from './rateLimit';
 import { recordRequest } from './requestCount';
-import { DEFAULT_RETRY_POLICY, kyRetry, type RetryPolicy } from './retry';
+import { DEFAULT_RETRY_POLICY, failureBudget, kyRetry, type RetryPolicy } from './retry';
 
 export interface ApiClientOptions extends Options {
   /** Rate-limit key: the API and the account whose budget requests count against. Default: the API name. */
@@ -42,6 +42,7 @@ export function apiClient(api: string, options: ApiClientOptions = {}): KyInstan
     hooks: {
       // Before every attempt, retries included, and before ky's timeout starts.
       beforeRequest: [(request) => limiter.acquire(request.signal, policy.maxServerWaitMs)],
+      beforeRetry: [failureBudget(policy)],
       // An activity may call several APIs (incident.io's prepare reads Port): its failure names the one that answered.
       beforeError: [(error) => Object.assign(error, { api })],
       afterResponse: [

@@ -33,18 +33,40 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
 
 const RETRY_STATUSES = [408, 429, 500, 502, 503, 504];
 
-/** Whether this failure of a request that may be repeated is worth another try now. */
+const isThrottle = (error: Error) => error instanceof HTTPError && error.response.status === 429;
+
+/**
+ * Whether this failure of a request that may be repeated is worth another try now, by the request's
+ * whole retry count. The budget for failures other than 429 is kept per request by `failureBudget`,
+ * so 429s in between never use it up.
+ */
 export function shouldRetry(policy: RetryPolicy, error: Error, retryCount: number): boolean {
+  const limit = Math.max(policy.retries, policy.throttleRetries);
   if (error instanceof HTTPError) {
     const { status } = error.response;
     if (!RETRY_STATUSES.includes(status)) return false;
     const wait = serverWaitMs(error.response);
     if (wait !== undefined && wait > policy.maxServerWaitMs) return false;
-    return retryCount <= (status === 429 ? policy.throttleRetries : policy.retries);
+    return retryCount <= (status === 429 ? policy.throttleRetries : limit);
   }
-  if (error instanceof TimeoutError) return retryCount <= policy.retries;
+  if (error instanceof TimeoutError) return retryCount <= limit;
   // Refused or reset connections, DNS failures: undici's fetch rejects with TypeError('fetch failed').
-  return error instanceof TypeError && error.message === 'fetch failed' && retryCount <= policy.retries;
+  return error instanceof TypeError && error.message === 'fetch failed' && retryCount <= limit;
+}
+
+/**
+ * ky's beforeRetry hook that ends a request after `retries` failures other than 429 (408, 5xx, timeouts,
+ * resets). ky gives shouldRetry only the total count; its options object is the one thing that is the
+ * same across the attempts of one request and no other, so the count is kept against it.
+ */
+export function failureBudget(policy: RetryPolicy) {
+  const failures = new WeakMap<object, number>();
+  return ({ options, error }: { options: object; error: Error }) => {
+    if (isThrottle(error)) return;
+    const n = (failures.get(options) ?? 0) + 1;
+    failures.set(options, n);
+    if (n > policy.retries) throw error;
+  };
 }
 
 /** ky's retry options for a policy. */

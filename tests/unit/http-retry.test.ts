@@ -71,6 +71,21 @@ test('5xx every time: the retry budget is bounded, then a retryable activity fai
   assert.match(failure.message, /test API: GET \/thing answered 502: bad gateway/);
 });
 
+test('429s in between do not use up the budget for other failures; that budget still ends a request', async () => {
+  const throttle = (): SimResponse => ({ status: 429, headers: { 'retry-after': '0' }, body: { message: 'slow down' } });
+  const down = (): SimResponse => ({ status: 503, body: { message: 'unavailable' } });
+  const policy = { retryPolicy: { baseDelayMs: 5, retries: 2, throttleRetries: 6 } };
+  // 2 failures and 4 throttles: 6 retries in all, within both budgets.
+  const mixed = await scripted([down, throttle, throttle, throttle, throttle, down, ok]);
+  assert.deepEqual(await client(mixed.url, policy).get('thing').json(), { ok: true });
+  assert.equal(mixed.arrivals.length, 7);
+  // A third failure ends it, however few retries came before.
+  const failing = await scripted([down, throttle, down, down, ok]);
+  const err = await client(failing.url, policy).get('thing').json().catch((e: unknown) => e);
+  assert.equal(failing.arrivals.length, 4);
+  assert.match(((await toActivityFailure(err, 'test')) as ApplicationFailure).message, /answered 503/);
+});
+
 test('400 is not retried and fails the activity for good with the API\'s message', async () => {
   const { url, arrivals } = await scripted([() => ({ status: 400, body: { ok: false, error: 'invalid_request', message: 'identifier is bad' } })]);
   const err = await client(url).get('thing').json().catch((e: unknown) => e);
