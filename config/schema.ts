@@ -53,7 +53,7 @@ const webhookAuth = z.strictObject({
 
 const base = {
   id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and "-", at most 63 characters'),
-  /** false or absent: no schedule; runs start by CLI, Web UI or webhook only. */
+  /** Absent: the seed guide's schedule for the type (DEFAULT_SCHEDULES), none for others; false: no schedule (CLI, Web UI or webhook only). */
   schedule: z.union([scheduleSchema, z.literal(false)]).optional(),
   /** A port-app-config style mapping file (relative to this config file); the connector's default mapping when absent. */
   mapping: z.string().min(1).optional(),
@@ -178,7 +178,20 @@ export const configSchema = z
       }
       seen.set(integration.id, index);
     });
-  });
+  })
+  .transform((cfg) => ({ ...cfg, integrations: cfg.integrations.map(withDefaultSchedule) }));
+
+/** The schedules of the seed guides: an integration that says nothing about `schedule` runs on its guide's. */
+export const DEFAULT_SCHEDULES: Partial<Record<IntegrationType, string>> = {
+  humanitec: '0 2 * * 1', // the Humanitec guide's weekly GitHub Actions cron
+  incidentio: '0 */2 * * *', // the incident.io guide's two-hourly one
+};
+
+function withDefaultSchedule<I extends IntegrationConfig>(integration: I): I {
+  const cron = DEFAULT_SCHEDULES[integration.type];
+  if (integration.schedule !== undefined || !cron) return integration;
+  return { ...integration, schedule: scheduleSchema.parse({ cron }) };
+}
 
 export type Config = z.infer<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;

@@ -78,6 +78,10 @@ integrations:
   - id: incidentio
     type: incidentio
     options: { catalogTypeId: "01ABC" }
+  - id: github
+    type: github
+    schedule: false
+    options: { appId: "123" }
 `;
 
 test('--help works on every command: exit 0 and its usage on stdout', async () => {
@@ -136,7 +140,8 @@ test('config check --json on a good file prints its integrations as JSON; a miss
     integrations: [
       { id: 'humanitec', type: 'humanitec', schedule: '0 2 * * 1', connector: true },
       { id: 'demo', type: 'demo', schedule: null, connector: true },
-      { id: 'incidentio', type: 'incidentio', schedule: null, connector: false },
+      { id: 'incidentio', type: 'incidentio', schedule: '0 */2 * * *', connector: true }, // the guide's schedule when none is given
+      { id: 'github', type: 'github', schedule: null, connector: false },
     ],
   });
 
@@ -170,9 +175,9 @@ test('run and worker with no integration configured exit non-zero with a one-lin
 test('run <unknown integration> exits 2 naming the configured ones', async () => {
   const file = join(dir, 'good.yaml');
   writeFileSync(file, GOOD_CONFIG);
-  const [unknown, noConnector] = await Promise.all([cli(['run', 'nope', '--config', file]), cli(['run', 'incidentio', '--config', file])]);
+  const [unknown, noConnector] = await Promise.all([cli(['run', 'nope', '--config', file]), cli(['run', 'github', '--config', file])]);
   assert.equal(unknown.code, 2);
-  assertOneLineReason(unknown, /unknown integration "nope" \(configured: humanitec, demo, incidentio\)/);
+  assertOneLineReason(unknown, /unknown integration "nope" \(configured: humanitec, demo, incidentio, github\)/);
   assert.equal(noConnector.code, 2);
   assertOneLineReason(noConnector, /connector is not part of this version/);
 });
