@@ -27,6 +27,10 @@ export interface ScopePlan {
 export interface EventOutcome {
   /** Re-read this part of the source with a scoped resync (Humanitec deployments). */
   refresh?: SourceScope;
+  /** Source items, as the source gives them now, to map and write at once (a changed Port entity). */
+  items?: { kind: string; items: unknown[] };
+  /** Identifiers of a kind gone from the source: their entities go too, where this integration owns them. */
+  gone?: { kind: string; identifiers: string[] };
 }
 
 export interface Connector {

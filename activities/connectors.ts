@@ -8,6 +8,7 @@ import { demoWebhook } from './demo/webhook';
 import { createHumanitecConnector } from './humanitec/connector';
 import { humanitecWebhook } from './humanitec/webhook';
 import { createIncidentIoConnector } from './incidentio/connector';
+import { portEntityWebhook } from './port/webhook';
 import type { WebhookSpec } from './webhook';
 
 export type IntegrationOf<T extends IntegrationType> = Extract<IntegrationConfig, { type: T }>;
@@ -23,6 +24,7 @@ const FACTORIES: { [T in IntegrationType]?: Factory<T> } = {
 const WEBHOOKS: { [T in IntegrationType]?: WebhookSpec } = {
   demo: demoWebhook,
   humanitec: humanitecWebhook,
+  incidentio: portEntityWebhook,
 };
 
 /** How the receiver verifies and reads deliveries for this integration type, if it takes webhooks. */

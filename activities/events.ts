@@ -4,7 +4,9 @@ import { cancellationSignal, log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { ZodError } from 'zod';
 import type { EventRef } from '../workflows/definitions';
-import type { SourceScope } from './connector';
+import type { EventOutcome, SourceScope } from './connector';
+import { DigestBuilder } from './engine/digest';
+import { syncPage } from './engine/syncPage';
 import { toActivityFailure } from './http/errors';
 import type { IntegrationRuntime } from './runtime';
 
@@ -23,6 +25,7 @@ export async function applyEvents(runtime: IntegrationRuntime, input: { integrat
     try {
       const outcome = await connector.applyEvent(event, signal);
       if (outcome?.refresh) refresh.set(JSON.stringify(Object.entries(outcome.refresh).sort()), outcome.refresh);
+      if (outcome?.items || outcome?.gone) failed += await writeThrough(runtime, input.integration, outcome, signal);
     } catch (err) {
       const failure = await toActivityFailure(err, connector.api);
       const permanent = (failure instanceof ApplicationFailure && failure.nonRetryable) || err instanceof ZodError;
@@ -32,4 +35,48 @@ export async function applyEvents(runtime: IntegrationRuntime, input: { integrat
     }
   }
   return { applied: input.events.length - failed, failed, refresh: [...refresh.values()] };
+}
+
+/**
+ * An event's items go through the engine at once: mapped, compared with the target and written if they
+ * differ; an entity gone from the source goes from the target, if this integration owns it. Returns the
+ * number of items that could not be mapped or written (logged; the next resync tries again).
+ */
+async function writeThrough(runtime: IntegrationRuntime, integration: string, outcome: EventOutcome, signal: AbortSignal): Promise<number> {
+  const { mapping, target } = runtime;
+  const kind = (outcome.items ?? outcome.gone)!.kind;
+  if (!runtime.kinds.includes(kind)) {
+    log.info('event for a kind this integration does not sync', { integration, kind });
+    return 0;
+  }
+  let failed = 0;
+  if (outcome.items) {
+    const mapped = mapping.map(kind, outcome.items.items);
+    for (const [blueprint, ids] of groupIdentifiers(mapped.entities)) await target.reload?.(blueprint, ids, signal);
+    const page = await syncPage({ integration, kind, items: outcome.items.items, mapping, target, dryRun: false, digest: new DigestBuilder(), signal, concurrency: 1 });
+    for (const reason of page.failures) log.warn('event item not synced', { integration, reason });
+    failed += page.failed + page.unidentified;
+  }
+  if (outcome.gone) {
+    for (const blueprint of mapping.blueprintsOf(kind) ?? []) {
+      const ids = outcome.gone.identifiers;
+      await target.reload?.(blueprint, ids, signal);
+      const owned = await target.ownedAmong?.(blueprint, ids, signal);
+      if (!owned) {
+        log.info('entity gone from the source; the next resync reconciles it', { integration, blueprint, identifiers: ids });
+        continue;
+      }
+      if (owned.length === 0) continue;
+      const result = await target.delete(blueprint, owned, { deleteDependents: mapping.flags.deleteDependentEntities, signal });
+      for (const f of result.failed) log.warn('entity not deleted', { integration, blueprint, identifier: f.identifier, reason: f.message });
+      failed += result.failed.length;
+    }
+  }
+  return failed;
+}
+
+function groupIdentifiers(entities: { blueprint: string; identifier: string }[]): Map<string, string[]> {
+  const groups = new Map<string, string[]>();
+  for (const e of entities) groups.set(e.blueprint, [...(groups.get(e.blueprint) ?? []), e.identifier]);
+  return groups;
 }

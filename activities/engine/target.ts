@@ -47,4 +47,8 @@ export interface Target {
   beginRun?(startedAt: string): void;
   /** A normalized property key as a person knows it (incident.io: attribute id -> its name), for plans. */
   fieldName?(key: string): string;
+  /** Re-reads these entities into whatever the target caches (a webhook event between runs). */
+  reload?(blueprint: string, identifiers: string[], signal: AbortSignal): Promise<void>;
+  /** Which of these identifiers name entities this integration owns; without it, events delete nothing. */
+  ownedAmong?(blueprint: string, identifiers: string[], signal: AbortSignal): Promise<string[]>;
 }

@@ -110,6 +110,14 @@ export class IncidentIoClient {
     return next ? { entries: page.catalog_entries, next } : { entries: page.catalog_entries };
   }
 
+  /** The live entry whose external id is this one, if any (the list's `identifier` filter, one request). */
+  async findEntry(typeId: string, externalId: string, signal?: AbortSignal): Promise<CatalogEntry | undefined> {
+    const searchParams = { catalog_type_id: typeId, page_size: MAX_PAGE_SIZE, identifier: externalId };
+    const page = await this.call('get', 'v3/catalog_entries', listEntriesSchema, { searchParams, signal });
+    // The filter also matches ids, aliases and names: only the external id is the key.
+    return page.catalog_entries.find((e) => e.external_id === externalId && !e.archived_at);
+  }
+
   /** Every live entry of the type, page by page (empty pages are not yielded). */
   async *listEntries(typeId: string, signal?: AbortSignal): AsyncGenerator<CatalogEntry[]> {
     let after: string | undefined;

@@ -156,6 +156,23 @@ export class IncidentIoTarget implements Target {
     }
   }
 
+  /** An event between runs: the index (kept current by our writes) learns these entries' state now. */
+  async reload(blueprint: string, identifiers: string[], signal: AbortSignal): Promise<void> {
+    const { byExternalId } = await this.loadIndex(signal);
+    for (const id of identifiers) {
+      const externalId = this.options.externalIds.of(blueprint, id);
+      const entry = await this.options.client.findEntry(this.options.typeId, externalId, signal);
+      if (entry) byExternalId.set(externalId, entry);
+      else byExternalId.delete(externalId);
+    }
+  }
+
+  /** Every identifier with a live entry: its external id is in this sync's namespace, so it is ours. */
+  async ownedAmong(blueprint: string, identifiers: string[], signal: AbortSignal): Promise<string[]> {
+    const { byExternalId } = await this.loadIndex(signal);
+    return identifiers.filter((id) => byExternalId.has(this.options.externalIds.of(blueprint, id)));
+  }
+
   async *listOwned(blueprint: string, signal: AbortSignal): AsyncIterable<OwnedEntity[]> {
     const { byExternalId } = await this.loadIndex(signal);
     let page: OwnedEntity[] = [];

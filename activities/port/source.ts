@@ -44,8 +44,14 @@ export function createPortSource(options: PortSourceOptions): Connector & { clie
       );
       return page.next ? { items: page.entities, next: page.next } : { items: page.entities };
     },
-    async applyEvent() {
-      throw ApplicationFailure.nonRetryable(`integration "${options.integration}" takes no webhook events`, 'UnsupportedEvent');
+    // An entity changed in Port: its current state is read back (never the event's copy, which may be
+    // older than a later one), or, when Port no longer has it, it is gone.
+    async applyEvent(event, signal) {
+      const blueprint = String(event.data?.blueprint ?? '');
+      const identifier = String(event.data?.identifier ?? '');
+      if (!blueprint || !identifier) throw ApplicationFailure.nonRetryable(`event ${event.deliveryId} names no entity`, 'InvalidEvent');
+      const entity = await portClient().getEntity(blueprint, identifier, signal);
+      return entity ? { items: { kind: blueprint, items: [entity] } } : { gone: { kind: blueprint, identifiers: [identifier] } };
     },
   };
 }

@@ -1,7 +1,7 @@
 // A Port simulator holding the guide's `service` blueprint and N services, an incident.io simulator with
 // the guide's catalog type (attributes url, readme, language, lifecycle, type, plus one the sync does
 // not map), and a config whose only integration syncs the one into the other.
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { configSchema, type Config } from '../../config/schema';
 import { IncidentIoSim, type CatalogType, type IncidentIoSimOptions } from '../../sim/incidentio/server';
 import { PortSim } from '../../sim/port/server';
@@ -17,6 +17,8 @@ export interface IncidentIoSetup {
   incident: IncidentIoSim;
   type: CatalogType;
   apiKey: string;
+  /** Secret of the integration's Port webhook (x-port-signature). */
+  webhookSecret: string;
   integration: string;
   config: Config;
   env: NodeJS.ProcessEnv;
@@ -66,7 +68,9 @@ export async function incidentIoSetup(
   });
   for (let i = 0; i < (opts.services ?? 0); i++) putService(port, service(i));
   const apiKey = `inc-key-${randomBytes(12).toString('hex')}`;
+  const webhookSecret = `port-whsec-${randomBytes(12).toString('hex')}`;
   registerSecret(apiKey);
+  registerSecret(webhookSecret);
   const incident = new IncidentIoSim({ apiKey, rateLimit: false, ...opts.incident });
   const type = incident.createType({
     name: 'Service',
@@ -84,6 +88,7 @@ export async function incidentIoSetup(
     [`${prefix}_PORT_ID`]: port.credentials.clientId,
     [`${prefix}_PORT_SECRET`]: port.credentials.clientSecret,
     [`${prefix}_KEY`]: apiKey,
+    [`${prefix}_WEBHOOK`]: webhookSecret,
   };
   registerSecret(port.credentials.clientSecret);
   const config = configSchema.parse({
@@ -96,13 +101,20 @@ export async function incidentIoSetup(
         type: 'incidentio',
         options: { catalogTypeId: type.id, apiUrl: await incident.start(), apiKeyEnv: `${prefix}_KEY`, ...opts.integrationOptions },
         ...(opts.mapping ? { mapping: opts.mapping } : {}),
+        webhook: { secretEnv: `${prefix}_WEBHOOK` },
       },
     ],
   });
-  return { port, incident, type, apiKey, integration, config, env };
+  return { port, incident, type, apiKey, webhookSecret, integration, config, env };
 }
 
 /** Attribute id by name in the setup's type. */
 export function attributeIds(type: CatalogType): Record<string, string> {
   return Object.fromEntries(type.schema.attributes.map((a) => [a.name, a.id]));
+}
+
+/** Headers Port sends with a webhook signed by the automation's secret. */
+export function portSignature(body: string, secret: string): Record<string, string> {
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  return { 'x-port-timestamp': timestamp, 'x-port-signature': `v1,${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('base64')}` };
 }

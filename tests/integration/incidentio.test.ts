@@ -12,12 +12,13 @@ import { join } from 'node:path';
 import { ActivityFailure, WorkflowFailedError } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { reportTable, startOrAttach } from '../../client/runSync';
+import { startReceiver } from '../../client/webhooks/receiver';
 import type { Entry } from '../../sim/incidentio/server';
 import { startWorkers, type RunningWorkers } from '../../worker/run';
 import { progressQuery, syncWorkflowId, type SyncInput, type SyncReport } from '../../workflows/definitions';
-import { attributeIds, GUIDE_ATTRIBUTES, incidentIoSetup, putService, service, type IncidentIoSetup } from '../helpers/incidentio';
+import { attributeIds, GUIDE_ATTRIBUTES, incidentIoSetup, portSignature, putService, service, type IncidentIoSetup } from '../helpers/incidentio';
 import { formatViolations, OpenApiValidator, skipReason, specPath } from '../helpers/openapi';
-import { connectTemporal, logLines, testLogger, type TestTemporal } from '../helpers/temporal';
+import { connectTemporal, eventually, logLines, testLogger, type TestTemporal } from '../helpers/temporal';
 
 const SERVICES = 1000;
 let temporal: TestTemporal;
@@ -380,6 +381,45 @@ describe('deletes are refused when they are not certain', () => {
         assert.equal(live(setup).length, 20);
       });
     } finally {
+      await setup.port.stop();
+      await setup.incident.stop();
+    }
+  });
+});
+
+describe('Port entity webhooks', () => {
+  test('a changed entity is written within seconds, a deleted one archived; unsigned deliveries are refused', async () => {
+    const setup = await incidentIoSetup({ services: 20 });
+    setup.incident.putEntryDirect(setup.type.id, { name: 'by hand' });
+    const receiver = await startReceiver({ config: setup.config, client: temporal.client, logger: testLogger, env: setup.env, host: '127.0.0.1', port: 0 });
+    const deliver = async (payload: unknown, signed = true) => {
+      const body = JSON.stringify(payload);
+      const headers = { 'content-type': 'application/json', ...(signed ? portSignature(body, setup.webhookSecret) : {}) };
+      return fetch(`${receiver.url}/webhooks/${setup.integration}`, { method: 'POST', headers, body });
+    };
+    const entry = (i: number) => live(setup).find((e) => e.external_id === service(i).identifier);
+    try {
+      await withWorkers(setup, async () => {
+        await run(setup);
+        const before = writes(setup);
+        const s3 = service(3);
+        putService(setup.port, { ...s3, title: 'Renamed in Port' });
+        // Port's automation context, as its webhook invocation sends it.
+        const res = await deliver({ event: { context: { blueprintIdentifier: 'service', entityIdentifier: s3.identifier } }, trigger: { by: { orgId: 'org' } } });
+        assert.equal(res.status, 202, await res.text());
+        await eventually(() => entry(3)?.name === 'Renamed in Port', 30_000, 'the renamed entry');
+        const after = writes(setup);
+        assert.equal((after['POST /v3/catalog_entries/actions/bulk_update'] ?? 0) - (before['POST /v3/catalog_entries/actions/bulk_update'] ?? 0), 1, 'one write');
+
+        setup.port.deleteEntityDirect('service', service(4).identifier);
+        assert.equal((await deliver({ blueprint: 'service', identifier: service(4).identifier })).status, 202);
+        await eventually(() => entry(4) === undefined, 30_000, 'the archived entry');
+        assert.equal(live(setup).length, 20, '19 services and the entry made by hand');
+
+        assert.equal((await deliver({ blueprint: 'service', identifier: service(5).identifier }, false)).status, 401);
+      });
+    } finally {
+      await receiver.close();
       await setup.port.stop();
       await setup.incident.stop();
     }
