@@ -3,7 +3,7 @@
 // "Service" (attributes url, readme, language, lifecycle, type) in the incident.io simulator.
 // Deterministic: the same services on every start.
 import type { PortSim } from '../port/server';
-import type { CatalogType, IncidentIoSim } from './server';
+import type { AttributeInput, CatalogType, IncidentIoSim } from './server';
 
 export const GUIDE_ATTRIBUTES = ['url', 'readme', 'language', 'lifecycle', 'type'] as const;
 
@@ -55,34 +55,41 @@ export function demoServices(): DemoService[] {
  * as someone else would (the UI, a seed script): no port-sync integration owns them.
  */
 export function seedPortServices(port: PortSim): number {
-  if (!port.blueprint('service')) {
-    port.putBlueprint({
-      identifier: 'service',
-      title: 'Service',
-      icon: 'Service',
-      schema: {
-        properties: {
-          url: { type: 'string', format: 'url', title: 'URL' },
-          readme: { type: 'string', format: 'markdown', title: 'README' },
-          language: { type: 'string', title: 'Language' },
-          lifecycle: { type: 'string', enum: LIFECYCLES, title: 'Lifecycle' },
-          type: { type: 'string', title: 'Type' },
-        },
-      },
-    });
-  }
+  putServiceBlueprint(port);
   const services = demoServices();
   for (const s of services) port.putEntity('service', s);
   return services.length;
 }
 
-/** The guide's catalog type: "Service" with url, readme (Text), language, lifecycle and type; `id` fixes its id. */
-export function createServiceType(sim: IncidentIoSim, id?: string): CatalogType {
+/** The guide's `service` blueprint (url, readme, language, lifecycle, type), unless Port has one. */
+export function putServiceBlueprint(port: PortSim): void {
+  if (port.blueprint('service')) return;
+  port.putBlueprint({
+    identifier: 'service',
+    title: 'Service',
+    icon: 'Service',
+    schema: {
+      properties: {
+        url: { type: 'string', format: 'url', title: 'URL' },
+        readme: { type: 'string', format: 'markdown', title: 'README' },
+        language: { type: 'string', title: 'Language' },
+        lifecycle: { type: 'string', enum: LIFECYCLES, title: 'Lifecycle' },
+        type: { type: 'string', title: 'Type' },
+      },
+    },
+  });
+}
+
+/**
+ * The guide's catalog type: "Service" with url, readme (Text), language, lifecycle and type, then any
+ * `extra` attributes; `id` fixes its id.
+ */
+export function createServiceType(sim: IncidentIoSim, id?: string, extra: AttributeInput[] = []): CatalogType {
   return sim.createType({
     ...(id ? { id } : {}),
     name: 'Service',
     description: 'Services from Port',
     type_name: 'Custom["Service"]',
-    attributes: GUIDE_ATTRIBUTES.map((name) => ({ name, type: name === 'readme' ? 'Text' : 'String' })),
+    attributes: [...GUIDE_ATTRIBUTES.map((name) => ({ name, type: name === 'readme' ? 'Text' : 'String' })), ...extra],
   });
 }

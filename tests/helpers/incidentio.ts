@@ -4,13 +4,14 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { configSchema, type Config } from '../../config/schema';
 import { IncidentIoSim, type CatalogType, type IncidentIoSimOptions } from '../../sim/incidentio/server';
+import { createServiceType, GUIDE_ATTRIBUTES, putServiceBlueprint } from '../../sim/incidentio/demo';
 import { PortSim } from '../../sim/port/server';
 import { registerSecret } from '../../worker/logger';
 import { uniqueId } from './temporal';
 
-export const GUIDE_ATTRIBUTES = ['url', 'readme', 'language', 'lifecycle', 'type'] as const;
+export { GUIDE_ATTRIBUTES };
 const LANGUAGES = ['Python', 'Go', 'TypeScript', 'Java'];
-const LIFECYCLES = ['Production', 'Experimental', 'Deprecated'];
+const LIFECYCLES = ['Production', 'Experimental', 'Deprecated']; // the blueprint's enum (sim/incidentio/demo.ts)
 
 export interface IncidentIoSetup {
   port: PortSim;
@@ -53,34 +54,14 @@ export async function incidentIoSetup(
   opts: { services?: number; incident?: IncidentIoSimOptions; integrationOptions?: Record<string, unknown>; mapping?: string } = {},
 ): Promise<IncidentIoSetup> {
   const port = new PortSim();
-  port.putBlueprint({
-    identifier: 'service',
-    title: 'Service',
-    schema: {
-      properties: {
-        url: { type: 'string', format: 'url', title: 'URL' },
-        readme: { type: 'string', format: 'markdown', title: 'README' },
-        language: { type: 'string', title: 'Language' },
-        lifecycle: { type: 'string', enum: LIFECYCLES, title: 'Lifecycle' },
-        type: { type: 'string', title: 'Type' },
-      },
-    },
-  });
+  putServiceBlueprint(port);
   for (let i = 0; i < (opts.services ?? 0); i++) putService(port, service(i));
   const apiKey = `inc-key-${randomBytes(12).toString('hex')}`;
   const webhookSecret = `port-whsec-${randomBytes(12).toString('hex')}`;
   registerSecret(apiKey);
   registerSecret(webhookSecret);
   const incident = new IncidentIoSim({ apiKey, rateLimit: false, ...opts.incident });
-  const type = incident.createType({
-    name: 'Service',
-    description: 'Services from Port',
-    type_name: 'Custom["Service"]',
-    attributes: [
-      ...GUIDE_ATTRIBUTES.map((name) => ({ name, type: name === 'readme' ? 'Text' : 'String' })),
-      { id: 'oncall-notes', name: 'On-call notes', type: 'Text' },
-    ],
-  });
+  const type = createServiceType(incident, undefined, [{ id: 'oncall-notes', name: 'On-call notes', type: 'Text' }]);
   const integration = uniqueId('incidentio');
   const prefix = integration.replace(/-/g, '_').toUpperCase();
   const env: NodeJS.ProcessEnv = {

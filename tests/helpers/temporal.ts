@@ -4,6 +4,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import type { Client } from '@temporalio/client';
+import type { SyncReport } from '../../workflows/definitions';
 import { NativeConnection } from '@temporalio/worker';
 import { configSchema, type Config, type ConfigInput } from '../../config/schema';
 import { temporalTarget, type TemporalTarget } from '../../config/temporal';
@@ -141,4 +142,14 @@ export async function eventually<T>(check: () => Promise<T | undefined | false> 
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** A report's created, updated, deleted and failed counts over all its kinds. */
+export function reportTotals(report: SyncReport) {
+  return report.kinds.reduce((t, k) => ({ created: t.created + k.created, updated: t.updated + k.updated, deleted: t.deleted + k.deleted, failed: t.failed + k.failed }), {
+    created: 0,
+    updated: 0,
+    deleted: 0,
+    failed: 0,
+  });
 }

@@ -24,7 +24,7 @@ import {
   type HumanitecSetup,
 } from '../helpers/humanitec';
 import { formatViolations, OpenApiValidator, skipReason, specPath } from '../helpers/openapi';
-import { connectTemporal, eventually, testLogger, type TestTemporal } from '../helpers/temporal';
+import { connectTemporal, reportTotals, eventually, testLogger, type TestTemporal } from '../helpers/temporal';
 
 const HUMANITEC_SPEC = 'humanitec-openapi.json';
 const PORT_SPEC = 'port-apispec.yaml';
@@ -64,13 +64,7 @@ const sync = async (setup: HumanitecSetup, extra: Partial<SyncInput> = {}): Prom
   return handle.result();
 };
 
-const totals = (report: SyncReport) =>
-  report.kinds.reduce((t, k) => ({ created: t.created + k.created, updated: t.updated + k.updated, deleted: t.deleted + k.deleted, failed: t.failed + k.failed }), {
-    created: 0,
-    updated: 0,
-    deleted: 0,
-    failed: 0,
-  });
+const totals = reportTotals;
 
 /** Port write requests on entities, by what they do (search is a read, even as a POST). */
 function portWrites(setup: HumanitecSetup) {
