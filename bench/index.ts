@@ -5,8 +5,10 @@
 //   npm run bench -- --seconds 10                shorter webhook load phases
 //   npm run bench -- --only resync --entities 5000 --cases unlimited
 //   npm run bench -- --only humanitec --orgs 1000,40000 --read-concurrency 8 --hum-scale 0.02
+//   npm run bench -- --only incidentio --inc-services 10000 --inc-scale 0.1 --inc-changed 100
 import { parseArgs } from 'node:util';
 import { benchHumanitec, type HumanitecRow } from './humanitec';
+import { benchIncidentIo, type IncidentIoResult } from './incidentio';
 import { benchResync, type ResyncRow } from './resync';
 import { benchWebhookIntake, type BenchRow } from './webhookIntake';
 
@@ -32,11 +34,15 @@ const { values } = parseArgs({
     'read-concurrency': { type: 'string', default: '8' },
     'hum-scale': { type: 'string', default: '0.02' },
     profile: { type: 'string' },
+    // incidentio (also --profile)
+    'inc-services': { type: 'string', default: '10000' },
+    'inc-scale': { type: 'string', default: '0.1' },
+    'inc-changed': { type: 'string', default: '100' },
     json: { type: 'boolean', default: false },
   },
 });
 
-const BENCHES = ['webhooks', 'resync', 'humanitec'];
+const BENCHES = ['webhooks', 'resync', 'humanitec', 'incidentio'];
 const only = values.only?.split(',');
 if (only?.some((b) => !BENCHES.includes(b))) {
   console.error(`--only takes ${BENCHES.join(', ')}`);
@@ -51,7 +57,7 @@ function print(table: string[][]) {
   console.log();
 }
 
-const results: { webhooks?: BenchRow[]; resync?: ResyncRow[]; humanitec?: HumanitecRow[] } = {};
+const results: { webhooks?: BenchRow[]; resync?: ResyncRow[]; humanitec?: HumanitecRow[]; incidentio?: IncidentIoResult } = {};
 
 if (runs('webhooks')) {
   const rows = await benchWebhookIntake({ seconds: Number(values.seconds), senders: Number(values.senders), objects: Number(values.objects) });
@@ -104,6 +110,25 @@ if (runs('humanitec')) {
       ['work', 's', 'entities', 'written', 'requests', 'worker peak rss MB', 'history events', 'history bytes', 'runs', 'vs floor', 'vs seed'],
       ...rows.map((r) => [r.work, fmt(r.seconds), String(r.entities), String(r.written), req(r), fmt(r.workerPeakRssMb, 0), String(r.historyEvents), String(r.historyBytes), String(r.runs), r.vsFloor ?? '-', r.vsSeed ?? '-']),
     ]);
+  }
+}
+
+if (runs('incidentio')) {
+  const result = await benchIncidentIo({
+    services: Number(values['inc-services']),
+    scale: Number(values['inc-scale']),
+    changed: Number(values['inc-changed']),
+    profileDir: values.profile,
+  });
+  results.incidentio = result;
+  if (!values.json) {
+    console.log(`incident.io bucket ${result.burst}, refilled at ${fmt(result.refillPerSecond, 0)}/s (the real 20/s x 1/${result.scale}: times are x${result.scale} the real ones)`);
+    print([
+      ['work', 's', 'incident.io req (writes / reads)', 'Port req', '429s', 'worker peak rss MB', 'floor s', 'x floor', 'x guide'],
+      ...result.rows.map((r) => [r.work, fmt(r.seconds), `${r.writes} / ${r.reads}`, String(r.port), String(r.throttled), fmt(r.workerPeakRssMb, 0), fmt(r.floorSeconds), fmt(r.vsFloor, 2), fmt(r.vsGuide, 3)]),
+    ]);
+    for (const v of result.verdicts) console.log(v);
+    console.log();
   }
 }
 

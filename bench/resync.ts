@@ -112,7 +112,7 @@ export async function chainHistory(client: Client, workflowId: string, firstRunI
   return { events, bytes, runs };
 }
 
-const sum = (m: Map<string, number>) => [...m.values()].reduce((n, c) => n + c, 0);
+export const sum = (m: Map<string, number>) => [...m.values()].reduce((n, c) => n + c, 0);
 
 export function portRequests(port: PortSim): Record<string, number> {
   const c = (f: string) => port.http.count(f);
