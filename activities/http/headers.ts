@@ -16,6 +16,13 @@ export interface RateLimitState {
   /** Epoch ms at which the window resets and `remaining` is back to `limit`. */
   resetAt: number;
   periodMs?: number;
+  /**
+   * A token bucket (`x-ratelimit-limit: 1200;window=60`, incident.io): it refills `limit` per `periodMs`
+   * all the time, and "reset" is when it is full again, not the end of a window.
+   */
+  bucket?: boolean;
+  /** When the response that said this arrived. */
+  observedAt: number;
 }
 
 // "60, 1200;window=60" (incident.io) or "35000": the first number is the quota that applies now.
@@ -33,12 +40,15 @@ export function readRateLimit(headers: Headers, now = Date.now()): RateLimitStat
   const remaining = leadingNumber(headers.get('x-ratelimit-remaining'));
   const reset = leadingNumber(headers.get('x-ratelimit-reset'));
   if (remaining === undefined || reset === undefined) return undefined;
-  const period = leadingNumber(headers.get('x-ratelimit-period'));
+  const limitHeader = headers.get('x-ratelimit-limit');
+  // The quota policy syntax of the IETF RateLimit headers draft: `<quota>;window=<seconds>`.
+  const window = Number(/;\s*window=(\d+(?:\.\d+)?)/.exec(limitHeader ?? '')?.[1]);
+  const period = leadingNumber(headers.get('x-ratelimit-period')) ?? (window > 0 ? window : undefined);
   const periodMs = period !== undefined && period > 0 ? period * 1000 : undefined;
   let resetAt = reset >= 1e9 ? reset * 1000 : now + reset * 1000;
   // A skewed clock must not stall us for longer than one window.
   if (periodMs !== undefined) resetAt = Math.min(resetAt, now + periodMs);
-  return { limit: leadingNumber(headers.get('x-ratelimit-limit')), remaining: Math.max(0, remaining), resetAt, periodMs };
+  return { limit: leadingNumber(limitHeader), remaining: Math.max(0, remaining), resetAt, periodMs, observedAt: now, ...(window > 0 ? { bucket: true } : {}) };
 }
 
 /**

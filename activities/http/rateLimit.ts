@@ -1,6 +1,8 @@
 // Request pacing per API and account, shared by every request of this worker process
 // (`limiterFor(key)`). It paces from the server's own `x-ratelimit-*` counters: spread what is left of
-// the window over the time until it resets (after a first burst), and send nothing while it is 0.
+// the window over the time until it resets (after a first burst), and send nothing while it is 0. A
+// token bucket (incident.io: `limit;window=W`) is spent down to a small reserve unpaced, then used at
+// its refill rate: spreading it over "time until full" would leave half of it unspent for good.
 //
 // Why this holds across worker replicas without any coordination between them: the counter behind
 // those headers is the server's, shared by every caller of the account. When another replica spends
@@ -20,6 +22,8 @@ const PAUSE_RELEASE_SPREAD_MS = 1000;
  * short job is not spread over five minutes; pacing starts once 90 % of the budget is left.
  */
 const BURST_SHARE = 0.1;
+/** A token bucket keeps this share in reserve: below it, requests go at the refill rate. */
+const BUCKET_RESERVE = 0.05;
 /** Before the first response of a key only one request goes; the others wait at most this long for it. */
 const FIRST_RESPONSE_WAIT_MS = 5000;
 
@@ -119,7 +123,10 @@ export class RateLimiter {
     this.firstResponse?.resolve();
     const budget = readRateLimit(response.headers, now);
     const current = this.budget;
-    if (budget) {
+    if (budget?.bucket) {
+      // A bucket's count moves with every request and every refill: the latest answer is the best guess.
+      this.budget = budget;
+    } else if (budget) {
       // Responses overtake each other: within one window the lowest `remaining` is the latest count.
       if (current && Math.abs(current.resetAt - budget.resetAt) < 1000) current.remaining = Math.min(current.remaining, budget.remaining);
       else if (!current || budget.resetAt > current.resetAt) this.budget = budget;
@@ -148,13 +155,22 @@ export class RateLimiter {
 
   private blockedUntil(now: number): number {
     const b = this.budget;
-    return b && b.remaining === 0 && now < b.resetAt ? Math.max(this.pausedUntil, b.resetAt) : this.pausedUntil;
+    if (!b || b.remaining > 0 || now >= b.resetAt) return this.pausedUntil;
+    // An empty bucket has its next token one refill step after the answer that said so.
+    const until = b.bucket && b.limit && b.periodMs ? b.observedAt + b.periodMs / b.limit : b.resetAt;
+    return Math.max(this.pausedUntil, until);
   }
 
   /** Spacing between request starts: the remaining budget spread over the time until reset. */
   private interval(now: number): number {
     const b = this.budget;
     if (!b) return 0;
+    if (b.bucket && b.limit && b.periodMs) {
+      const refillMs = b.periodMs / b.limit;
+      // The bucket has refilled since the answer; requests in flight may not be counted yet.
+      const left = b.remaining + (now - b.observedAt) / refillMs - this.inFlight;
+      return left > b.limit * BUCKET_RESERVE ? 0 : refillMs;
+    }
     // The window ended and no response has told us about the new one yet: assume a fresh budget.
     if (now >= b.resetAt) return b.limit && b.periodMs ? b.periodMs / b.limit : 0;
     // Requests in flight may not be counted in `remaining` yet.

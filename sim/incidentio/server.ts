@@ -131,7 +131,7 @@ const notFound = (what: string) => new ApiError(404, 'not_found', [{ code: 'not_
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** A per-key token bucket: burst up to `capacity`, refill `capacity` per `windowSeconds`. */
-class TokenBucket {
+export class TokenBucket {
   private tokens: number;
   private last = Date.now();
   constructor(

@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ApplicationFailure } from '@temporalio/common';
 import { apiClient } from '../../activities/http/client';
 import { SimServer } from '../../sim/http';
+import { TokenBucket } from '../../sim/incidentio/server';
 
 const servers: SimServer[] = [];
 after(() => Promise.all(servers.map((s) => s.close())));
@@ -103,4 +104,23 @@ test('a spent budget that resets later than the in-request budget ends the attem
   assert.equal(err.type, 'RateLimited');
   assert.equal(err.nonRetryable, false);
   assert.ok(err.nextRetryDelay && Number(err.nextRetryDelay) > 55_000);
+});
+
+test('a token bucket (limit;window=W) is spent down to its reserve, then used at its refill rate, without a 429', async () => {
+  const bucket = new TokenBucket(40, 1); // 40 tokens, refilled at 40/s
+  const sim = new SimServer();
+  servers.push(sim);
+  let lowest = Infinity;
+  let throttled = 0;
+  sim.route('GET', '/thing', () => {
+    const { allowed, headers } = bucket.take();
+    if (!allowed) throttled++;
+    lowest = Math.min(lowest, Number(headers['x-ratelimit-remaining']));
+    return allowed ? { status: 200, headers, body: { ok: true } } : { status: 429, headers, body: { type: 'too_many_requests' } };
+  });
+  const http = client(await sim.listen());
+  for (let round = 0; round < 4; round++) await Promise.all(Array.from({ length: 30 }, () => http.get('thing').json()));
+  assert.equal(throttled, 0);
+  // Paced as a window ("remaining over the time until full"), the bucket would settle near half full.
+  assert.ok(lowest <= 40 * 0.05 + 2, `the bucket went down to ${lowest} of 40`);
 });
