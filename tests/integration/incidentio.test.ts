@@ -343,6 +343,35 @@ describe('bad input fails before any write', () => {
   });
 });
 
+describe('several blueprints feed one type', () => {
+  test('external ids carry the blueprint; a team gone from Port archives only its own entry', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'incidentio-mapping-'));
+    const mapping = join(dir, 'mapping.yaml');
+    const resource = (kind: string, properties: string) =>
+      `  - kind: ${kind}\n    selector: { query: "true" }\n    port:\n      entity:\n        mappings:\n          identifier: .identifier\n          title: .title\n          blueprint: '"${kind}"'\n          properties:\n${properties}`;
+    writeFileSync(mapping, `resources:\n${resource('service', '            url: .properties.url\n')}${resource('team', '            type: \'"team"\'\n')}`);
+    const setup = await incidentIoSetup({ services: 5, mapping });
+    setup.port.putBlueprint({ identifier: 'team', title: 'Team', schema: { properties: {} } });
+    // A team and a service may share an identifier: their entries must not.
+    for (const id of ['payments', 'svc-00001']) setup.port.putEntity('team', { identifier: id, title: `Team ${id}` });
+    try {
+      await withWorkers(setup, async () => {
+        assert.equal(totals(await run(setup)).created, 7);
+        const ids = live(setup).map((e) => e.external_id).sort();
+        assert.deepEqual(ids, ['service/svc-00000', 'service/svc-00001', 'service/svc-00002', 'service/svc-00003', 'service/svc-00004', 'team/payments', 'team/svc-00001']);
+        setup.port.deleteEntityDirect('team', 'svc-00001');
+        const report = await run(setup);
+        assert.equal(totals(report).deleted, 1);
+        assert.ok(live(setup).some((e) => e.external_id === 'service/svc-00001'), 'the service of the same identifier stays');
+        assert.ok(!live(setup).some((e) => e.external_id === 'team/svc-00001'));
+      });
+    } finally {
+      await setup.port.stop();
+      await setup.incident.stop();
+    }
+  });
+});
+
 describe('deletes are refused when they are not certain', () => {
   test('Port returns no services: nothing is archived, and the report says why', async () => {
     const setup = await incidentIoSetup({ services: 20 });
