@@ -26,10 +26,10 @@ import { HumanitecSim } from '../sim/humanitec/server';
 import { PORT_BUDGETS } from '../sim/port/rateLimit';
 import { PortSim } from '../sim/port/server';
 import { freePort } from '../tests/helpers/ports';
-import { spawnPortSync, writeConfigFile } from '../tests/helpers/process';
 import { startScratchServer } from '../tests/helpers/scratchServer';
 import { syncWorkflowId, type KindProgress, type SyncReport } from '../workflows/definitions';
-import { chainHistory, peakRssMb, portRequests, resetPeakRss, WORKER_NODE_OPTIONS } from './resync';
+import { chainHistory, portRequests } from './resync';
+import { peakRssMb, resetPeakRss, startBenchWorker } from './worker';
 
 export interface HumanitecBenchOptions {
   /** Target entity counts, one org each (orgOfSize). */
@@ -124,17 +124,10 @@ export async function benchHumanitec(opts: HumanitecBenchOptions): Promise<Human
       const prefix = integration.replace(/-/g, '_').toUpperCase();
       const env: NodeJS.ProcessEnv = {
         ...process.env,
-        LOG_LEVEL: 'info',
-        // The heap limit the production image sets (Dockerfile NODE_OPTIONS); WORKER_NODE_OPTIONS overrides it.
-        NODE_OPTIONS: process.env.WORKER_NODE_OPTIONS ?? WORKER_NODE_OPTIONS,
         [`${prefix}_KEY`]: humanitec.token,
         [`${prefix}_PORT_ID`]: port.credentials.clientId,
         [`${prefix}_PORT_SECRET`]: port.credentials.clientSecret,
       };
-      if (opts.profileDir) {
-        env.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ''} --import ${new URL('./cpuProfile.mjs', import.meta.url).href}`.trim();
-        env.CPU_PROFILE_DIR = opts.profileDir;
-      }
       const input: ConfigInput = {
         port: { apiUrl: port.url, clientIdEnv: `${prefix}_PORT_ID`, clientSecretEnv: `${prefix}_PORT_SECRET` },
         worker: { taskQueue: uniqueId('tq'), healthPort: await freePort(), metricsPort: await freePort(), shutdownGraceTime: '2s' },
@@ -148,11 +141,7 @@ export async function benchHumanitec(opts: HumanitecBenchOptions): Promise<Human
         ],
       };
       const config = configSchema.parse(input);
-      // The worker is its own process, as in production: its RSS is its own, not the simulators'.
-      const worker = spawnPortSync(['--config', writeConfigFile(input), 'worker'], env);
-      cleanups.push(() => worker.terminate(30_000).catch(() => worker.kill()));
-      await worker.waitForLog((l) => l.msg === 'worker ready', 120_000, 'worker ready');
-      const pid = worker.child.pid!;
+      const { pid, stop: stopWorker } = await startBenchWorker(input, env, cleanups, opts.profileDir);
 
       const label = `~${target.toLocaleString('en-US')} org (${reads.apps} apps, ${reads.envs} envs)`;
       let firstSeconds = NaN;
@@ -226,7 +215,7 @@ export async function benchHumanitec(opts: HumanitecBenchOptions): Promise<Human
         rows.push(row);
         console.error(`[humanitec] ${row.work}: ${seconds.toFixed(1)} s, ${written} written of ${produced} (orgOfSize counted ${counted}), Humanitec ${humanitecReq} req, Port ${portReq.port}, rss ${row.workerPeakRssMb.toFixed(0)} MB, kinds done at ${JSON.stringify(kindsDoneAt)}`);
       }
-      await worker.terminate(30_000).catch(() => worker.kill());
+      await stopWorker();
     }
   } finally {
     for (const clean of cleanups.reverse()) await clean().catch(() => undefined);

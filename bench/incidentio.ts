@@ -19,13 +19,13 @@ import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ConfigInput } from '../config/schema';
 import { startOrAttach } from '../client/runSync';
-import type { IncidentIoSim } from '../sim/incidentio/server';
+import { WRITE_ROUTES, type IncidentIoSim } from '../sim/incidentio/server';
 import type { PortSim } from '../sim/port/server';
 import { freePort } from '../tests/helpers/ports';
-import { spawnPortSync, writeConfigFile } from '../tests/helpers/process';
 import { startScratchServer } from '../tests/helpers/scratchServer';
 import type { SyncReport } from '../workflows/definitions';
-import { peakRssMb, resetPeakRss, sum, WORKER_NODE_OPTIONS } from './resync';
+import { sum } from './resync';
+import { peakRssMb, resetPeakRss, startBenchWorker } from './worker';
 
 export interface IncidentIoBenchOptions {
   /** Port services, all of blueprint `service`. */
@@ -83,13 +83,6 @@ export interface IncidentIoResult {
 export const INCIDENT_IO_BURST = 1200;
 const LIST_PAGE = 250;
 const BULK_UPDATE = 100;
-const WRITE_ROUTES = new Set([
-  'POST /v3/catalog_entries',
-  'PUT /v3/catalog_entries/:id',
-  'DELETE /v3/catalog_entries/:id',
-  'POST /v3/catalog_entries/actions/bulk_update',
-  'POST /v3/catalog_types/:id/actions/update_schema',
-]);
 
 function incidentRequests(incident: IncidentIoSim) {
   let writes = 0;
@@ -190,17 +183,7 @@ export async function benchIncidentIo(opts: IncidentIoBenchOptions): Promise<Inc
     };
     const snapshot = () => ({ ...incidentRequests(incident), port: sum(port.http.requests), throttled });
 
-    // The worker is its own process, as in production: its RSS is its own, not the simulators'.
-    const configFile = writeConfigFile({ ...setup.config, worker: { ...setup.config.worker, healthPort: await freePort(), metricsPort: await freePort() } } as ConfigInput);
-    const env: NodeJS.ProcessEnv = { ...setup.env, LOG_LEVEL: 'info', NODE_OPTIONS: process.env.WORKER_NODE_OPTIONS ?? WORKER_NODE_OPTIONS };
-    if (opts.profileDir) {
-      env.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ''} --import ${new URL('./cpuProfile.mjs', import.meta.url).href}`.trim();
-      env.CPU_PROFILE_DIR = opts.profileDir;
-    }
-    const worker = spawnPortSync(['--config', configFile, 'worker'], env);
-    cleanups.push(() => worker.terminate(30_000).catch(() => worker.kill()));
-    await worker.waitForLog((l) => l.msg === 'worker ready', 120_000, 'worker ready');
-    const pid = worker.child.pid!;
+    const { pid, stop: stopWorker } = await startBenchWorker({ ...setup.config, worker: { ...setup.config.worker, healthPort: await freePort(), metricsPort: await freePort() } } as ConfigInput, setup.env, cleanups, opts.profileDir);
 
     const listPages = (entries: number) => Math.max(1, Math.ceil(entries / LIST_PAGE));
     const changed = Array.from({ length: opts.changed }, (_, i) => Math.floor((i * opts.services) / opts.changed));
@@ -260,7 +243,7 @@ export async function benchIncidentIo(opts: IncidentIoBenchOptions): Promise<Inc
       if (expect.created + expect.updated === 0 && row.writes !== 0) throw new Error(`${row.work}: ${row.writes} write requests`);
       rows.push(row);
     }
-    await worker.terminate(30_000).catch(() => worker.kill());
+    await stopWorker();
 
     // The guide: a type of its own (same attributes) on the same simulator, bucket and Port.
     const guideType = incident.createType({

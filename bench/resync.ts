@@ -8,7 +8,7 @@
 // floor of the scaled bulk-upsert budget and with the seed scripts' approach (per entity: a token
 // fetch, then a single-entity upsert, one after the other), a sample of which is timed against the
 // same simulator and extrapolated.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
@@ -18,9 +18,9 @@ import { startOrAttach } from '../client/runSync';
 import { PortSim } from '../sim/port/server';
 import { PORT_BUDGETS } from '../sim/port/rateLimit';
 import { freePort } from '../tests/helpers/ports';
-import { spawnPortSync, writeConfigFile } from '../tests/helpers/process';
 import { startScratchServer } from '../tests/helpers/scratchServer';
 import { syncWorkflowId, type SyncReport } from '../workflows/definitions';
+import { peakRssMb, resetPeakRss, startBenchWorker } from './worker';
 
 export interface ResyncOptions {
   /** Entities in all, spread evenly over the kinds. */
@@ -56,9 +56,6 @@ export interface ResyncRow {
   vsSeed?: string;
 }
 
-/** As in the Dockerfile: V8 collects sooner instead of growing the heap towards its default of ~4 GB. */
-export const WORKER_NODE_OPTIONS = '--max-old-space-size=256';
-
 const KIND_NAMES = ['team', 'service', 'repository', 'environment', 'deployment', 'incident', 'pipeline', 'user'];
 
 /** A port-app-config for the bench's kinds: each to its own blueprint, as config/mappings/demo.yaml does for two. */
@@ -78,21 +75,6 @@ function mappingYaml(kinds: string[]): string {
             kind: .kind`,
   );
   return ['deleteDependentEntities: false', 'createMissingRelatedEntities: true', 'enableMergeEntity: true', 'entityDeletionThreshold: 0.9', 'resources:', ...resources, ''].join('\n');
-}
-
-export function peakRssMb(pid: number): number {
-  const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return hwm ? Number(hwm[1]) / 1024 : NaN;
-}
-
-/** Resets the peak RSS of a process of ours (Linux: clear_refs 5), so each run gets its own peak. */
-export function resetPeakRss(pid: number): boolean {
-  try {
-    writeFileSync(`/proc/${pid}/clear_refs`, '5');
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Events and encoded bytes of every run of a continue-as-new chain, from its first run on. */
@@ -184,18 +166,7 @@ export async function benchResync(opts: ResyncOptions): Promise<ResyncRow[]> {
         port.putBlueprint({ identifier: kind, title: kind, schema: { properties: { version: { type: 'number', title: 'Version' }, kind: { type: 'string', title: 'Kind' } } }, relations: {} });
       }
 
-      // The worker is its own process, as in production: its RSS is its own, not the simulators'.
-      const configFile = writeConfigFile({ ...setup.config, worker: { ...setup.config.worker, healthPort: await freePort(), metricsPort: await freePort() } } as ConfigInput);
-      // The worker runs with the heap limit the Dockerfile sets for production (WORKER_NODE_OPTIONS overrides).
-      const env: NodeJS.ProcessEnv = { ...setup.env, LOG_LEVEL: 'info', NODE_OPTIONS: process.env.WORKER_NODE_OPTIONS ?? WORKER_NODE_OPTIONS };
-      if (opts.profileDir) {
-        env.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ''} --import ${new URL('./cpuProfile.mjs', import.meta.url).href}`.trim();
-        env.CPU_PROFILE_DIR = opts.profileDir;
-      }
-      const worker = spawnPortSync(['--config', configFile, 'worker'], env);
-      cleanups.push(() => worker.terminate(30_000).catch(() => worker.kill()));
-      await worker.waitForLog((l) => l.msg === 'worker ready', 120_000, 'worker ready');
-      const pid = worker.child.pid!;
+      const { pid, stop: stopWorker } = await startBenchWorker({ ...setup.config, worker: { ...setup.config.worker, healthPort: await freePort(), metricsPort: await freePort() } } as ConfigInput, setup.env, cleanups, opts.profileDir);
 
       const bulkBudget = limited ? Math.max(1, Math.floor(PORT_BUDGETS['entities-bulk-upsert'] * opts.scale)) : Infinity;
       const bulkCalls = Math.ceil(perKind / 20) * kinds.length;
@@ -238,7 +209,7 @@ export async function benchResync(opts: ResyncOptions): Promise<ResyncRow[]> {
         if (run === 'unchanged') row.vsFloor = `${(firstSeconds / seconds).toFixed(1)}x faster than first (target >= 5)`;
         rows.push(row);
       }
-      await worker.terminate(30_000).catch(() => worker.kill());
+      await stopWorker();
 
       // The seed scripts' approach against the same simulator (its budgets included).
       const sample = await seedSample(port, kinds[0]!, opts.seedSample);

@@ -23,6 +23,14 @@ export const DEFAULT_PAGE_SIZE = 25;
 /** The bulk-update limit in the spec copy we validate against (current docs say 250). */
 export const MAX_BULK_ENTRIES = 100;
 export const MAX_ENTRIES_PER_TYPE = 50_000;
+/** The routes (as `http.requests` labels them) that change the catalog: what "no write" is counted by. */
+export const WRITE_ROUTES: ReadonlySet<string> = new Set([
+  'POST /v3/catalog_entries',
+  'PUT /v3/catalog_entries/:id',
+  'DELETE /v3/catalog_entries/:id',
+  'POST /v3/catalog_entries/actions/bulk_update',
+  'POST /v3/catalog_types/:id/actions/update_schema',
+]);
 const DERIVED_MODES = new Set(['backlink', 'path']);
 const PRIMITIVES = new Set(['String', 'Text', 'Number', 'Bool']);
 

@@ -13,7 +13,7 @@ import { ActivityFailure, WorkflowFailedError } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { reportTable, startOrAttach } from '../../client/runSync';
 import { startReceiver } from '../../client/webhooks/receiver';
-import type { Entry } from '../../sim/incidentio/server';
+import { WRITE_ROUTES, type Entry } from '../../sim/incidentio/server';
 import { startWorkers, type RunningWorkers } from '../../worker/run';
 import { progressQuery, syncWorkflowId, type SyncInput, type SyncReport } from '../../workflows/definitions';
 import { attributeIds, GUIDE_ATTRIBUTES, incidentIoSetup, portSignature, putService, service, type IncidentIoSetup } from '../helpers/incidentio';
@@ -61,13 +61,6 @@ async function failingRun(setup: IncidentIoSetup): Promise<{ message: string; re
 
 const totals = reportTotals;
 
-const WRITE_ROUTES = new Set([
-  'POST /v3/catalog_entries',
-  'PUT /v3/catalog_entries/:id',
-  'DELETE /v3/catalog_entries/:id',
-  'POST /v3/catalog_entries/actions/bulk_update',
-  'POST /v3/catalog_types/:id/actions/update_schema',
-]);
 /** incident.io write requests so far, by route. */
 function writes(setup: IncidentIoSetup): Record<string, number> {
   const out: Record<string, number> = {};
