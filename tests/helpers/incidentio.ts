@@ -99,3 +99,16 @@ export function portSignature(body: string, secret: string): Record<string, stri
   const timestamp = String(Math.floor(Date.now() / 1000));
   return { 'x-port-timestamp': timestamp, 'x-port-signature': `v1,${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('base64')}` };
 }
+
+/** A small type for API-level tests: a Number, an array and a String attribute, with fixed ids. */
+export function createTestType(sim: IncidentIoSim): CatalogType {
+  return sim.createType({
+    name: 'Service',
+    description: 'Services from Port',
+    attributes: [
+      { id: 'tier', name: 'Tier', type: 'Number' },
+      { id: 'owners', name: 'Owners', type: 'String', array: true },
+      { id: 'url', name: 'URL', type: 'String' },
+    ],
+  });
+}

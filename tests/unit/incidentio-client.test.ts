@@ -11,6 +11,7 @@ import { IncidentIoClient, INCIDENT_IO_API, MAX_BULK_UPDATE, type IncidentIoClie
 import type { EntryValues } from '../../activities/incidentio/schemas';
 import { IncidentIoSim, type CatalogType } from '../../sim/incidentio/server';
 import { formatViolations, incidentIoViolations, skipReason, type HttpExchange } from '../helpers/openapi';
+import { createTestType } from '../helpers/incidentio';
 
 const SPEC = 'incident-io-openapi3.json';
 const KEY = 'inc-key-7c1f0e9a2b';
@@ -48,15 +49,7 @@ before(async () => {
   sim = new IncidentIoSim({ apiKey: KEY, rateLimit: false });
   sim.record = true;
   await sim.start();
-  service = sim.createType({
-    name: 'Service',
-    description: 'Services from Port',
-    attributes: [
-      { id: 'tier', name: 'Tier', type: 'Number' },
-      { id: 'owners', name: 'Owners', type: 'String', array: true },
-      { id: 'url', name: 'URL', type: 'String' },
-    ],
-  });
+  service = createTestType(sim);
 });
 
 after(() => sim.stop());

@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { IncidentIoSim, type CatalogType } from '../../sim/incidentio/server';
 import { formatViolations, incidentIoViolations, skipReason, type HttpExchange } from '../helpers/openapi';
+import { createTestType } from '../helpers/incidentio';
 
 const SPEC = 'incident-io-openapi3.json';
 const KEY = 'test-key';
@@ -41,15 +42,7 @@ let type: CatalogType;
 
 before(async () => {
   sim = await start({ rateLimit: false });
-  type = sim.createType({
-    name: 'Service',
-    description: 'Services from Port',
-    attributes: [
-      { id: 'tier', name: 'Tier', type: 'Number' },
-      { id: 'owners', name: 'Owners', type: 'String', array: true },
-      { id: 'url', name: 'URL', type: 'String' },
-    ],
-  });
+  type = createTestType(sim);
 });
 
 after(() => Promise.all(sims.map((s) => s.stop())));
