@@ -9,7 +9,7 @@ import type { Connector, EventOutcome, Page, ScopePlan, SourceScope } from '../c
 import type { IntegrationOf } from '../connectors';
 import { HUMANITEC_BLUEPRINTS } from './blueprints';
 import { HUMANITEC_API, HumanitecClient } from './client';
-import type { ActiveResource, Application, GraphNode } from './schemas';
+import type { ActiveResource, Application, Environment, GraphNode } from './schemas';
 
 const DEFAULT_MAPPING = fileURLToPath(new URL('../../config/mappings/humanitec.yaml', import.meta.url));
 
@@ -48,7 +48,7 @@ export const DEFAULT_READ_CONCURRENCY = 8;
 const APP_LIST_TTL_MS = 30_000;
 
 /** Pages of an app walk read ahead of the engine (see readAheadFrom). */
-const READ_AHEAD_PAGES = 2;
+const READ_AHEAD_PAGES = 6;
 
 const cursorSchema = z.union([z.strictObject({ after: z.string().min(1) }), z.strictObject({ page: z.string().min(1) })]);
 type Cursor = z.infer<typeof cursorSchema>;
@@ -145,6 +145,20 @@ export function createHumanitecConnector(integration: IntegrationOf<'humanitec'>
     return appList.apps;
   };
 
+  // Each app's env list, shared the same way: the environment kind reads it fresh (it produces the env
+  // entities) and leaves it for resourceGraph and resource, which only need each env's current graph id.
+  const envLists = new Map<string, { at: number; envs: Promise<Environment[]> }>();
+  const listEnvs = (app: string, signal: AbortSignal, fresh: boolean): Promise<Environment[]> => {
+    const cached = envLists.get(app);
+    if (!fresh && cached && Date.now() - cached.at <= APP_LIST_TTL_MS) return cached.envs;
+    const envs = client.listEnvs(app, signal);
+    envLists.set(app, { at: Date.now(), envs });
+    envs.catch(() => {
+      if (envLists.get(app)?.envs === envs) envLists.delete(app);
+    });
+    return envs;
+  };
+
   /**
    * The scope's app, its envs limited to the scope's env (which must exist), from a fresh app list: a
    * webhook's env may be seconds old. (GET apps/{appId} would do for the app alone, but the list also
@@ -189,7 +203,8 @@ export function createHumanitecConnector(integration: IntegrationOf<'humanitec'>
         envIds.map((env) => (s: AbortSignal) => unlessGone(() => read(env, s), app.id, env, s)),
       ).then((lists) => lists.flat());
     const envIds = app.envs.map((e) => e.id);
-    const envs = async (s: AbortSignal) => (await unlessGone(() => client.listEnvs(app.id, s), app.id, undefined, s)).filter((e) => !envOnly || e.id === envOnly);
+    const envs = async (s: AbortSignal) =>
+      (await unlessGone(() => listEnvs(app.id, s, kind === 'environment'), app.id, undefined, s)).filter((e) => !envOnly || e.id === envOnly);
 
     switch (kind) {
       case 'environment':
