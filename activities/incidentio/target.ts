@@ -158,6 +158,9 @@ export class IncidentIoTarget implements Target {
 
   /** An event between runs: the index (kept current by our writes) learns these entries' state now. */
   async reload(blueprint: string, identifiers: string[], signal: AbortSignal): Promise<void> {
+    // With no index yet, these entries start one: an event need not list the whole type. It counts as
+    // loaded before any run, so the next run lists the type in full.
+    this.index ??= Promise.resolve({ byExternalId: new Map(), others: 0, loadedAt: 0 });
     const { byExternalId } = await this.loadIndex(signal);
     for (const id of identifiers) {
       const externalId = this.options.externalIds.of(blueprint, id);

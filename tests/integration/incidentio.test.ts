@@ -404,7 +404,7 @@ describe('deletes are refused when they are not certain', () => {
 
 describe('Port entity webhooks', () => {
   test('a changed entity is written within seconds, a deleted one archived; unsigned deliveries are refused', async () => {
-    const setup = await incidentIoSetup({ services: 20 });
+    const setup = await incidentIoSetup({ services: 300 }); // more than one page (250) of entries
     setup.incident.putEntryDirect(setup.type.id, { name: 'by hand' });
     const receiver = await startReceiver({ config: setup.config, client: temporal.client, logger: testLogger, env: setup.env, host: '127.0.0.1', port: 0 });
     const deliver = async (payload: unknown, signed = true) => {
@@ -414,8 +414,11 @@ describe('Port entity webhooks', () => {
     };
     const entry = (i: number) => live(setup).find((e) => e.external_id === service(i).identifier);
     try {
+      await withWorkers(setup, () => run(setup));
+      // A worker that has not run a sync yet: an event must not list the whole type to apply one entity.
       await withWorkers(setup, async () => {
-        await run(setup);
+        const lists = () => setup.incident.http.requests.get('GET /v3/catalog_entries') ?? 0;
+        const listsBefore = lists();
         const before = writes(setup);
         const s3 = service(3);
         putService(setup.port, { ...s3, title: 'Renamed in Port' });
@@ -425,11 +428,12 @@ describe('Port entity webhooks', () => {
         await eventually(() => entry(3)?.name === 'Renamed in Port', 30_000, 'the renamed entry');
         const after = writes(setup);
         assert.equal((after['POST /v3/catalog_entries/actions/bulk_update'] ?? 0) - (before['POST /v3/catalog_entries/actions/bulk_update'] ?? 0), 1, 'one write');
+        assert.equal(lists() - listsBefore, 1, 'one lookup of that entry by its external id');
 
         setup.port.deleteEntityDirect('service', service(4).identifier);
         assert.equal((await deliver({ blueprint: 'service', identifier: service(4).identifier })).status, 202);
         await eventually(() => entry(4) === undefined, 30_000, 'the archived entry');
-        assert.equal(live(setup).length, 20, '19 services and the entry made by hand');
+        assert.equal(live(setup).length, 300, '299 services and the entry made by hand');
 
         assert.equal((await deliver({ blueprint: 'service', identifier: service(5).identifier }, false)).status, 401);
       });
