@@ -142,7 +142,7 @@ program
   .option('--wait', 'follow the sync until it ends; exit 1 if it fails')
   .option('--kinds <kinds>', 'comma-separated kinds to limit the run to')
   .option('--scope <key=value,...>', 'limit the run to part of the source, e.g. app=shop or app=shop,env=dev; it deletes only inside that part')
-  .option('--dry-run', 'compute the report without writing')
+  .option('--dry-run', 'write nothing; wait and print the plan: each create, each update field by field, each delete')
   .option('--json', 'machine-readable output')
   .action(async (integration: string, opts: { wait?: boolean; kinds?: string; scope?: string; dryRun?: boolean; json?: boolean }) => {
     const loaded = requireIntegrations(config());
@@ -159,7 +159,8 @@ program
       const conflict = started ? undefined : await attachConflict(handle, input);
       if (conflict) throw new UsageError(conflict);
       const note = `${started ? 'started' : 'attached to the running'} ${handle.workflowId}`;
-      if (!opts.wait) return print(!!opts.json, { workflowId: handle.workflowId, started }, () => note);
+      // A dry run is only worth its plan, so it is always followed to the end.
+      if (!opts.wait && !opts.dryRun) return print(!!opts.json, { workflowId: handle.workflowId, started }, () => note);
       const tty = process.stderr.isTTY && !opts.json;
       if (tty) process.stderr.write(`${note}\n`);
       const report = await follow(handle, tty ? (r) => process.stderr.write(`\r\x1b[2K${progressLine(r)}`) : undefined);

@@ -251,6 +251,19 @@ test('run <id> --wait --json follows the sync and prints its report as JSON, not
   assertNoProgress(human.stdout + human.stderr);
 });
 
+test('run <id> --dry-run waits and prints the plan; nothing is written', async () => {
+  const item = setup!.sim.source.get('service')![0]!;
+  item.name = `${item.name} (renamed)`;
+  item.version += 1;
+  const before = setup!.sim.catalog.size;
+  const r = await cli(['run', setup!.integration, '--dry-run', '--config', configFile], { env: temporalEnv() });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /\[dry run: nothing written\]/);
+  assert.match(r.stdout, new RegExp(`^plan: update service "${item.id}": title: ".*" -> ".* \\(renamed\\)"`, 'm'));
+  assert.equal(setup!.sim.catalog.size, before);
+  assert.notEqual(setup!.sim.catalog.get(`service/${item.id}`)?.name, item.name, 'the demo catalog still holds the old name');
+});
+
 test('run <id> --json without --wait prints the workflow id; a second run attaches to the running sync', async () => {
   // Slow pages hold the sync open (six pages: ~24 s) while the second command starts; reset afterwards.
   setup!.sim.pageDelayMs = 4_000;
