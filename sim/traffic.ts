@@ -1,7 +1,7 @@
 // What every API simulator offers beyond SimServer's latency and 503s: the faults real APIs show (429
 // storms with Retry-After, connection resets, slow answers), and a bounded record of the traffic that
 // tests validate against the API's OpenAPI spec.
-import type { SimExchange, SimResponse } from './http';
+import type { SimExchange, SimResponse, SimServer } from './http';
 
 export interface TrafficFaults {
   /** Share of requests answered 429 with Retry-After `throttleRetryAfterSeconds`. */
@@ -56,9 +56,26 @@ export class TrafficRecorder {
   }
 }
 
-/** What every API simulator exposes of its traffic: `record` turns it on, `exchanges` holds it. */
+/**
+ * What every API simulator shares: its HTTP server (`start` on a port, `stop`), and the record of its
+ * traffic (`record` turns it on, `exchanges` holds it).
+ */
 export abstract class RecordingSim {
+  url = '';
   protected readonly traffic = new TrafficRecorder();
+
+  constructor(readonly http: SimServer) {
+    http.onExchange = (x) => this.traffic.remember(x);
+  }
+
+  async start(port = 0, host = '127.0.0.1'): Promise<string> {
+    this.url = await this.http.listen(port, host);
+    return this.url;
+  }
+
+  stop(): Promise<void> {
+    return this.http.close();
+  }
 
   get record() {
     return this.traffic.record;

@@ -46,8 +46,6 @@ const badRequest = (message: string) => new ApiError(400, message);
 type Handler = (req: SimRequest) => SimResponse;
 
 export class HumanitecSim extends RecordingSim {
-  readonly http = new SimServer({ errorBody: (status, _error, message) => humanitecError(status, message) });
-  url = '';
   readonly orgId: string;
   readonly token: string;
   /** The org answered from. Mutate it through the helpers below (or bump `model.version` after direct edits). */
@@ -58,22 +56,12 @@ export class HumanitecSim extends RecordingSim {
   private pipelineCache?: { model: OrgModel; version: number; all: Pipeline[] };
 
   constructor(options: HumanitecSimOptions = {}) {
-    super();
+    super(new SimServer({ errorBody: (status, _error, message) => humanitecError(status, message) }));
     this.model = options.model ?? generateOrg({ seed: 1, orgId: options.orgId, apps: 3, envsPerApp: 3, workloadsPerEnv: 2, resourcesPerWorkload: 2 });
     this.orgId = options.orgId ?? this.model.orgId;
     if (this.orgId !== this.model.orgId) throw new Error(`orgId ${this.orgId} differs from the model's ${this.model.orgId}`);
     this.token = options.token ?? 'sim-humanitec-token';
-    this.http.onExchange = (x) => this.traffic.remember(x);
     this.routes();
-  }
-
-  async start(port = 0, host = '127.0.0.1'): Promise<string> {
-    this.url = await this.http.listen(port, host);
-    return this.url;
-  }
-
-  stop(): Promise<void> {
-    return this.http.close();
   }
 
   // --- mutations for tests -------------------------------------------------------------------------

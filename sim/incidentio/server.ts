@@ -170,8 +170,6 @@ export class TokenBucket {
 type Handler = (req: SimRequest) => SimResponse;
 
 export class IncidentIoSim extends RecordingSim {
-  readonly http = new SimServer({ errorBody: (status, error, message) => incidentError(status, error, [{ code: error, message }]) });
-  url = '';
   readonly apiKey: string;
   faults: IncidentIoFaults = noFaults();
   readonly maxEntriesPerType: number;
@@ -184,22 +182,12 @@ export class IncidentIoSim extends RecordingSim {
   private seq = 0;
 
   constructor(options: IncidentIoSimOptions = {}) {
-    super();
+    super(new SimServer({ errorBody: (status, error, message) => incidentError(status, error, [{ code: error, message }]) }));
     this.apiKey = options.apiKey ?? 'sim-incidentio-key';
     const rl = options.rateLimit === undefined ? { perMinute: 1200 } : options.rateLimit;
     if (rl) this.bucket = new TokenBucket(rl.perMinute, rl.windowSeconds ?? 60);
     this.maxEntriesPerType = options.maxEntriesPerType ?? MAX_ENTRIES_PER_TYPE;
-    this.http.onExchange = (x) => this.traffic.remember(x);
     this.routes();
-  }
-
-  async start(port = 0, host = '127.0.0.1'): Promise<string> {
-    this.url = await this.http.listen(port, host);
-    return this.url;
-  }
-
-  stop(): Promise<void> {
-    return this.http.close();
   }
 
   // --- direct access for tests ----------------------------------------------------------------------

@@ -39,8 +39,6 @@ interface Context {
 type PortHandler = (req: SimRequest, ctx: Context) => SimResponse;
 
 export class PortSim extends RecordingSim {
-  readonly http = new SimServer({ maxBodyBytes: MAX_BODY_BYTES, errorBody: (_status, error, message) => envelope(error, message) });
-  url = '';
   readonly credentials: { clientId: string; clientSecret: string };
   tokensIssued = 0;
   faults: PortFaults = noFaults();
@@ -49,21 +47,11 @@ export class PortSim extends RecordingSim {
   private readonly limiter?: RateLimiter;
 
   constructor(options: PortSimOptions = {}) {
-    super();
+    super(new SimServer({ maxBodyBytes: MAX_BODY_BYTES, errorBody: (_status, error, message) => envelope(error, message) }));
     this.credentials = { clientId: options.clientId ?? 'sim-client-id', clientSecret: options.clientSecret ?? 'sim-client-secret' };
     this.tokens = new Tokens(options.tokenTtlSeconds ?? 10_800);
     if (options.rateLimits) this.limiter = new RateLimiter(options.rateLimits.scale, options.rateLimits.windowSeconds ?? 300);
-    this.http.onExchange = (x) => this.traffic.remember(x);
     this.routes();
-  }
-
-  async start(port = 0, host = '127.0.0.1'): Promise<string> {
-    this.url = await this.http.listen(port, host);
-    return this.url;
-  }
-
-  stop(): Promise<void> {
-    return this.http.close();
   }
 
   // --- direct access for tests --------------------------------------------------------------------
