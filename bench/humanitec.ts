@@ -14,9 +14,6 @@
 // and with the guide script's request pattern (reference/humanitec.md B.2–B.3): its Humanitec reads
 // (sequential, resources read twice per env, one pipeline page), then a token fetch and a
 // single-entity upsert per entity, its time estimated as requests × latency, one after the other.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { configSchema, type ConfigInput } from '../config/schema';
 import { startOrAttach } from '../client/runSync';
@@ -26,9 +23,9 @@ import { HumanitecSim } from '../sim/humanitec/server';
 import { PORT_BUDGETS } from '../sim/port/rateLimit';
 import { PortSim } from '../sim/port/server';
 import { freePort } from '../tests/helpers/ports';
-import { startScratchServer } from '../tests/helpers/scratchServer';
 import { syncWorkflowId, type KindProgress, type SyncReport } from '../workflows/definitions';
-import { chainHistory, portRequests } from './resync';
+import { chainHistory, portRequests, sum } from './resync';
+import { startBenchStack } from './stack';
 import { peakRssMb, resetPeakRss, startBenchWorker } from './worker';
 
 export interface HumanitecBenchOptions {
@@ -95,13 +92,10 @@ export function readsNeeded(model: OrgModel) {
 const BULK_MAX = 20;
 
 export async function benchHumanitec(opts: HumanitecBenchOptions): Promise<HumanitecRow[]> {
-  const dir = mkdtempSync(join(tmpdir(), 'port-sync-bench-humanitec-'));
-  const server = await startScratchServer({ name: 'bench-humanitec', parent: existsSync('/dev/shm') ? '/dev/shm' : undefined });
-  process.env.TEMPORAL_ADDRESS = server.address;
-  const { connectTemporal, uniqueId } = await import('../tests/helpers/temporal');
-  const temporal = await connectTemporal();
+  const stack = await startBenchStack('bench-humanitec');
+  const { temporal, cleanups } = stack;
+  const { uniqueId } = await import('../tests/helpers/temporal');
   const rows: HumanitecRow[] = [];
-  const cleanups: Array<() => Promise<unknown>> = [];
   const bulkBudget = Math.max(1, Math.floor(PORT_BUDGETS['entities-bulk-upsert'] * opts.scale));
   const latency = opts.latencyMs / 1000;
 
@@ -218,15 +212,10 @@ export async function benchHumanitec(opts: HumanitecBenchOptions): Promise<Human
       await stopWorker();
     }
   } finally {
-    for (const clean of cleanups.reverse()) await clean().catch(() => undefined);
-    await temporal.close();
-    await server.dispose();
-    rmSync(dir, { recursive: true, force: true });
+    await stack.close();
   }
   return rows;
 }
-
-const sum = (m: Map<string, number>) => [...m.values()].reduce((n, c) => n + c, 0);
 
 function diff(after: Record<string, number>, before: Record<string, number>): Record<string, number> {
   return Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (before[k] ?? 0)]));

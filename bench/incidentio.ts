@@ -15,16 +15,15 @@
 // Measured: wall time, incident.io requests (writes / reads, 429-answered ones included), Port
 // requests, 429s, the worker's peak RSS. The floor of a run is what incident.io's bucket allows for
 // the incident.io requests it needs: max(0, needed − burst) ÷ refill rate.
-import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ConfigInput } from '../config/schema';
 import { startOrAttach } from '../client/runSync';
 import { WRITE_ROUTES, type IncidentIoSim } from '../sim/incidentio/server';
 import type { PortSim } from '../sim/port/server';
 import { freePort } from '../tests/helpers/ports';
-import { startScratchServer } from '../tests/helpers/scratchServer';
 import type { SyncReport } from '../workflows/definitions';
 import { sum } from './resync';
+import { startBenchStack } from './stack';
 import { peakRssMb, resetPeakRss, startBenchWorker } from './worker';
 
 export interface IncidentIoBenchOptions {
@@ -158,13 +157,10 @@ export async function benchIncidentIo(opts: IncidentIoBenchOptions): Promise<Inc
   // A bucket that was drained is full again after at most one window.
   const refilled = () => sleep(windowSeconds * 1000 + 500);
 
-  const server = await startScratchServer({ name: 'bench-incidentio', parent: existsSync('/dev/shm') ? '/dev/shm' : undefined });
-  process.env.TEMPORAL_ADDRESS = server.address;
-  const { connectTemporal } = await import('../tests/helpers/temporal');
+  const stack = await startBenchStack('bench-incidentio');
+  const { temporal, cleanups } = stack;
   const { GUIDE_ATTRIBUTES, incidentIoSetup, putService, service } = await import('../tests/helpers/incidentio');
-  const temporal = await connectTemporal();
   const rows: IncidentIoRow[] = [];
-  const cleanups: Array<() => Promise<unknown>> = [];
   const label = `${opts.services.toLocaleString('en-US')} services`;
 
   try {
@@ -278,9 +274,7 @@ export async function benchIncidentIo(opts: IncidentIoBenchOptions): Promise<Inc
       rows.push(row);
     }
   } finally {
-    for (const clean of cleanups.reverse()) await clean().catch(() => undefined);
-    await temporal.close();
-    await server.dispose();
+    await stack.close();
   }
 
   const [first, unchanged, changed, guideFirst, guideLater] = rows as [IncidentIoRow, IncidentIoRow, IncidentIoRow, IncidentIoRow, IncidentIoRow];

@@ -8,7 +8,7 @@
 // floor of the scaled bulk-upsert budget and with the seed scripts' approach (per entity: a token
 // fetch, then a single-entity upsert, one after the other), a sample of which is timed against the
 // same simulator and extrapolated.
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
@@ -18,8 +18,8 @@ import { startOrAttach } from '../client/runSync';
 import { PortSim } from '../sim/port/server';
 import { PORT_BUDGETS } from '../sim/port/rateLimit';
 import { freePort } from '../tests/helpers/ports';
-import { startScratchServer } from '../tests/helpers/scratchServer';
 import { syncWorkflowId, type SyncReport } from '../workflows/definitions';
+import { startBenchStack } from './stack';
 import { peakRssMb, resetPeakRss, startBenchWorker } from './worker';
 
 export interface ResyncOptions {
@@ -146,13 +146,10 @@ export async function benchResync(opts: ResyncOptions): Promise<ResyncRow[]> {
   const mapping = join(dir, 'mapping.yaml');
   writeFileSync(mapping, mappingYaml(kinds));
 
-  // SQLite on tmpfs, as in the webhook benchmark: disk fsync latency here varies 5x between runs.
-  const server = await startScratchServer({ name: 'bench-resync', parent: existsSync('/dev/shm') ? '/dev/shm' : undefined });
-  process.env.TEMPORAL_ADDRESS = server.address;
-  const { connectTemporal, demoSetup } = await import('../tests/helpers/temporal');
-  const temporal = await connectTemporal();
+  const stack = await startBenchStack('bench-resync');
+  const { temporal, cleanups } = stack;
+  const { demoSetup } = await import('../tests/helpers/temporal');
   const rows: ResyncRow[] = [];
-  const cleanups: Array<() => Promise<unknown>> = [];
 
   try {
     for (const which of opts.cases) {
@@ -234,9 +231,7 @@ export async function benchResync(opts: ResyncOptions): Promise<ResyncRow[]> {
       }
     }
   } finally {
-    for (const clean of cleanups.reverse()) await clean().catch(() => undefined);
-    await temporal.close();
-    await server.dispose();
+    await stack.close();
     rmSync(dir, { recursive: true, force: true });
   }
   return rows;
