@@ -2,6 +2,10 @@
 // the guide's catalog type (attributes url, readme, language, lifecycle, type, plus one the sync does
 // not map), and a config whose only integration syncs the one into the other.
 import { createHmac, randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import YAML from 'yaml';
 import { configSchema, type Config } from '../../config/schema';
 import { IncidentIoSim, type CatalogType, type IncidentIoSimOptions } from '../../sim/incidentio/server';
 import { createServiceType, GUIDE_ATTRIBUTES, putServiceBlueprint } from '../../sim/incidentio/demo';
@@ -23,6 +27,8 @@ export interface IncidentIoSetup {
   integration: string;
   config: Config;
   env: NodeJS.ProcessEnv;
+  /** Stops both simulators. */
+  stop(): Promise<void>;
 }
 
 export interface ServiceInput {
@@ -86,7 +92,11 @@ export async function incidentIoSetup(
       },
     ],
   });
-  return { port, incident, type, apiKey, webhookSecret, integration, config, env };
+  const stop = async () => {
+    await port.stop();
+    await incident.stop();
+  };
+  return { port, incident, type, apiKey, webhookSecret, integration, config, env, stop };
 }
 
 /** Attribute id by name in the setup's type. */
@@ -111,4 +121,19 @@ export function createTestType(sim: IncidentIoSim): CatalogType {
       { id: 'url', name: 'URL', type: 'String' },
     ],
   });
+}
+
+/**
+ * A port-app-config file of one's own: per kind (a Port blueprint, written to as itself), the attribute
+ * values to map, by attribute name -> JQ. Identifier and title map as the guide does.
+ */
+export function writeMapping(kinds: Record<string, Record<string, string>>): string {
+  const resources = Object.entries(kinds).map(([kind, properties]) => ({
+    kind,
+    selector: { query: 'true' },
+    port: { entity: { mappings: { identifier: '.identifier', title: '.title', blueprint: `"${kind}"`, properties } } },
+  }));
+  const file = join(mkdtempSync(join(tmpdir(), 'incidentio-mapping-')), 'mapping.yaml');
+  writeFileSync(file, YAML.stringify({ resources }));
+  return file;
 }

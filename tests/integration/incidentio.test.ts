@@ -6,9 +6,6 @@
 // traffic on both sides is valid against incident.io's and Port's OpenAPI specs.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ActivityFailure, WorkflowFailedError } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { reportTable, startOrAttach } from '../../client/runSync';
@@ -16,7 +13,7 @@ import { startReceiver } from '../../client/webhooks/receiver';
 import { WRITE_ROUTES, type Entry } from '../../sim/incidentio/server';
 import { startWorkers, type RunningWorkers } from '../../worker/run';
 import { progressQuery, syncWorkflowId, type SyncInput, type SyncReport } from '../../workflows/definitions';
-import { attributeIds, GUIDE_ATTRIBUTES, incidentIoSetup, portSignature, putService, service, type IncidentIoSetup } from '../helpers/incidentio';
+import { attributeIds, GUIDE_ATTRIBUTES, incidentIoSetup, portSignature, putService, service, writeMapping, type IncidentIoSetup } from '../helpers/incidentio';
 import { formatViolations, incidentIoViolations, OpenApiValidator, skipReason, specPath } from '../helpers/openapi';
 import { connectTemporal, reportTotals, eventually, logLines, testLogger, type TestTemporal } from '../helpers/temporal';
 
@@ -101,8 +98,7 @@ describe('1,000 services', () => {
     setup.incident.putEntryDirect(setup.type.id, { name: 'Vendor CRM', values: { 'oncall-notes': 'call the vendor' } });
   });
   after(async () => {
-    await setup.port.stop();
-    await setup.incident.stop();
+    await setup.stop();
   });
 
   test('first run: every service is an entry (name, external id, values by attribute id), empty values omitted', async () => {
@@ -262,26 +258,7 @@ describe('1,000 services', () => {
 
 describe('bad input fails before any write', () => {
   test('a mapped attribute the type lacks is named, and nothing is written', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'incidentio-mapping-'));
-    const mapping = join(dir, 'mapping.yaml');
-    writeFileSync(
-      mapping,
-      [
-        'resources:',
-        '  - kind: service',
-        '    selector: { query: "true" }',
-        '    port:',
-        '      entity:',
-        '        mappings:',
-        '          identifier: .identifier',
-        '          title: .title',
-        '          blueprint: \'"service"\'',
-        '          properties:',
-        '            url: .properties.url',
-        '            owner: .team[0]',
-        '            tier: .properties.tier',
-      ].join('\n'),
-    );
+    const mapping = writeMapping({ service: { url: '.properties.url', owner: '.team[0]', tier: '.properties.tier' } });
     const setup = await incidentIoSetup({ services: 20, mapping });
     try {
       await withWorkers(setup, async () => {
@@ -290,18 +267,12 @@ describe('bad input fails before any write', () => {
         assert.equal(writeCount(setup), 0);
       });
     } finally {
-      await setup.port.stop();
-      await setup.incident.stop();
+      await setup.stop();
     }
   });
 
   test('with addMissingAttributes the schema gains them once, every existing attribute kept', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'incidentio-mapping-'));
-    const mapping = join(dir, 'mapping.yaml');
-    writeFileSync(
-      mapping,
-      'resources:\n  - kind: service\n    selector: { query: "true" }\n    port:\n      entity:\n        mappings:\n          identifier: .identifier\n          title: .title\n          blueprint: \'"service"\'\n          properties:\n            url: .properties.url\n            kind: .properties.type\n',
-    );
+    const mapping = writeMapping({ service: { url: '.properties.url', kind: '.properties.type' } });
     const setup = await incidentIoSetup({ services: 20, mapping, integrationOptions: { addMissingAttributes: true } });
     try {
       const before = setup.incident.types.get(setup.type.id)!.schema.attributes.map((a) => ({ ...a }));
@@ -315,8 +286,7 @@ describe('bad input fails before any write', () => {
       const kind = after.find((a) => a.name === 'kind')!;
       assert.ok(live(setup).every((e) => e.attribute_values[kind.id]), 'the added attribute is filled');
     } finally {
-      await setup.port.stop();
-      await setup.incident.stop();
+      await setup.stop();
     }
   });
 
@@ -330,19 +300,14 @@ describe('bad input fails before any write', () => {
         assert.equal(writeCount(setup), 0);
       });
     } finally {
-      await setup.port.stop();
-      await setup.incident.stop();
+      await setup.stop();
     }
   });
 });
 
 describe('several blueprints feed one type', () => {
   test('external ids carry the blueprint; a team gone from Port archives only its own entry', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'incidentio-mapping-'));
-    const mapping = join(dir, 'mapping.yaml');
-    const resource = (kind: string, properties: string) =>
-      `  - kind: ${kind}\n    selector: { query: "true" }\n    port:\n      entity:\n        mappings:\n          identifier: .identifier\n          title: .title\n          blueprint: '"${kind}"'\n          properties:\n${properties}`;
-    writeFileSync(mapping, `resources:\n${resource('service', '            url: .properties.url\n')}${resource('team', '            type: \'"team"\'\n')}`);
+    const mapping = writeMapping({ service: { url: '.properties.url' }, team: { type: '"team"' } });
     const setup = await incidentIoSetup({ services: 5, mapping });
     setup.port.putBlueprint({ identifier: 'team', title: 'Team', schema: { properties: {} } });
     // A team and a service may share an identifier: their entries must not.
@@ -359,8 +324,7 @@ describe('several blueprints feed one type', () => {
         assert.ok(!live(setup).some((e) => e.external_id === 'team/svc-00001'));
       });
     } finally {
-      await setup.port.stop();
-      await setup.incident.stop();
+      await setup.stop();
     }
   });
 });
@@ -379,8 +343,7 @@ describe('deletes are refused when they are not certain', () => {
         assert.equal(writes(setup)['DELETE /v3/catalog_entries/:id'] ?? 0, 0);
       });
     } finally {
-      await setup.port.stop();
-      await setup.incident.stop();
+      await setup.stop();
     }
   });
 
@@ -396,8 +359,7 @@ describe('deletes are refused when they are not certain', () => {
         assert.equal(live(setup).length, 20);
       });
     } finally {
-      await setup.port.stop();
-      await setup.incident.stop();
+      await setup.stop();
     }
   });
 });
@@ -439,8 +401,7 @@ describe('Port entity webhooks', () => {
       });
     } finally {
       await receiver.close();
-      await setup.port.stop();
-      await setup.incident.stop();
+      await setup.stop();
     }
   });
 });
