@@ -9,6 +9,7 @@
 // budget, our next response shows a lower `remaining`, so we slow down too; every replica paces to
 // "remaining / time to reset" of the same counter, and together they stay within it. A 429 or
 // Retry-After pauses the whole key (the account is over its budget, not just this request).
+import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApplicationFailure } from '@temporalio/common';
 import { readRateLimit, serverWaitMs, type RateLimitState } from './headers';
@@ -190,6 +191,11 @@ export class RateLimiter {
 }
 
 const limiters = new Map<string, RateLimiter>();
+
+/** A credential as it may appear in a limit key: a short hash, the same for every replica. */
+export function accountOf(credential: string): string {
+  return createHash('sha256').update(credential).digest('hex').slice(0, 12);
+}
 
 /**
  * The process-wide limiter of one API account, e.g. `port:api.getport.io:<credential hash>`. Keys

@@ -2,13 +2,12 @@
 // listing, create (an upsert by external_id), bulk update, update and archive. Every answer is checked
 // against schemas.ts. Retries, Retry-After and pacing come from apiClient (docs/http.md), keyed per API
 // key: incident.io's 1,200/min budget belongs to the key, shared by every workflow that uses it.
-import { createHash } from 'node:crypto';
-import { createRequire } from 'node:module';
 import { ApplicationFailure } from '@temporalio/common';
 import { HTTPError, type KyInstance, type Options } from 'ky';
 import type { z } from 'zod';
 import { registerSecret } from '../../worker/logger';
 import { apiClient } from '../http/client';
+import { accountOf } from '../http/rateLimit';
 import { parseResponse } from '../http/parse';
 import { idempotentPost } from '../http/retry';
 import { userAgent } from '../port/ownership';
@@ -29,8 +28,6 @@ export const INCIDENT_IO_API = 'incidentio';
 export const MAX_PAGE_SIZE = 250;
 /** Entries per bulk_update: the spec copy's limit (current docs say 250, unverified). */
 export const MAX_BULK_UPDATE = 100;
-
-const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
 export interface IncidentIoClientOptions {
   /** https://api.incident.io, or a simulator's URL. */
@@ -57,16 +54,15 @@ export class IncidentIoClient {
     }
     registerSecret(options.apiKey);
     const base = options.apiUrl.replace(/\/+$/, '');
-    // The key, hashed, stands for the budget: the limit key appears in messages and metrics.
-    const account = createHash('sha256').update(options.apiKey).digest('hex').slice(0, 12);
     this.http = apiClient(INCIDENT_IO_API, {
       prefixUrl: `${base}/`,
       headers: {
         authorization: `Bearer ${options.apiKey}`,
         accept: 'application/json',
-        'user-agent': userAgent(options.integrationId, VERSION),
+        'user-agent': userAgent(options.integrationId),
       },
-      limitKey: `${INCIDENT_IO_API}:${new URL(base).host}:${account}`,
+      // The key, hashed, stands for the budget: the limit key appears in messages and metrics.
+      limitKey: `${INCIDENT_IO_API}:${new URL(base).host}:${accountOf(options.apiKey)}`,
       ...(options.fetch ? { fetch: options.fetch } : {}),
     });
   }

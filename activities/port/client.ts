@@ -2,13 +2,12 @@
 // call, every answer checked with schemas.ts. Tokens are cached per credential for the process
 // (auth.ts); requests are paced per organisation and Port's route family (each family has its own
 // budget at Port); the User-Agent marks what this integration writes (ownership.ts).
-import { createHash } from 'node:crypto';
-import { createRequire } from 'node:module';
 import { HTTPError, type KyInstance, type Options } from 'ky';
 import type { z } from 'zod';
 import { DEFAULT_PORT_API_URL } from '../../config/schema';
 import { registerSecret } from '../../worker/logger';
 import { apiClient, requestJson } from '../http/client';
+import { accountOf } from '../http/rateLimit';
 import { parseRequest } from '../http/parse';
 import { idempotentPost, type RetryPolicy } from '../http/retry';
 import { credentialKey, PortTokens } from './auth';
@@ -36,7 +35,6 @@ import {
 } from './schemas';
 
 const API = 'port';
-const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
 /** Port's rate-limit families (docs.port.io/api-reference/rate-limits): each has its own budget. */
 type Family = 'auth' | 'blueprints' | 'entities' | 'entities-search' | 'entity-upsert' | 'entities-bulk-upsert';
@@ -78,7 +76,7 @@ export class PortClient {
 
   constructor(private readonly options: PortClientOptions) {
     this.apiUrl = (options.apiUrl ?? DEFAULT_PORT_API_URL).replace(/\/+$/, '');
-    this.userAgent = userAgent(options.integrationId, options.version ?? VERSION);
+    this.userAgent = userAgent(options.integrationId, options.version);
     this.ownerMark = ownerMark(options.integrationId);
     registerSecret(options.clientSecret);
     const credentials = parseRequest(API, 'credentials', tokenRequestSchema, { clientId: options.clientId, clientSecret: options.clientSecret });
@@ -188,10 +186,9 @@ export class PortClient {
     let http = this.clients.get(family);
     if (!http) {
       // The credential, hashed, stands for the organisation: the limit key appears in messages.
-      const account = createHash('sha256').update(this.options.clientId).digest('hex').slice(0, 12);
       http = apiClient(API, {
         prefixUrl: this.apiUrl,
-        limitKey: `port:${new URL(this.apiUrl).host}:${account}:${family}`,
+        limitKey: `port:${new URL(this.apiUrl).host}:${accountOf(this.options.clientId)}:${family}`,
         headers: { 'user-agent': this.userAgent },
         timeout: this.options.timeoutMs ?? 30_000,
         retryPolicy: this.options.retryPolicy,

@@ -3,14 +3,17 @@
 // exporter rely on it the same way). We send `port-sync/<integrationId>/<version>` and own what
 // carries `port-sync/<integrationId>/`. The trailing `/` is the delimiter: integration `hum` must not
 // own what `humanitec` wrote. docs/ownership.md has the full reasoning and the `adoptExisting` rule.
+import { createRequire } from 'node:module';
 import type { SearchRule } from './schemas';
 
 const PRODUCT = 'port-sync';
+/** This build's version (package.json), the last part of every User-Agent we send. */
+export const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
 /** Writers that are integrations (ours or Port's): their entities are never adopted. */
 const INTEGRATION_MARKERS = [`${PRODUCT}/`, 'port-ocean/', 'port-k8s-exporter'];
 
-export function userAgent(integrationId: string, version: string): string {
+export function userAgent(integrationId: string, version = VERSION): string {
   return `${ownerMark(integrationId)}${version}`;
 }
 
