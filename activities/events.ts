@@ -6,7 +6,7 @@ import { ZodError } from 'zod';
 import type { EventRef } from '../workflows/definitions';
 import type { EventOutcome, SourceScope } from './connector';
 import { DigestBuilder } from './engine/digest';
-import { syncPage } from './engine/syncPage';
+import { groupBy, syncPage } from './engine/syncPage';
 import { toActivityFailure } from './http/errors';
 import type { IntegrationRuntime } from './runtime';
 
@@ -52,7 +52,9 @@ async function writeThrough(runtime: IntegrationRuntime, integration: string, ou
   let failed = 0;
   if (outcome.items) {
     const mapped = mapping.map(kind, outcome.items.items);
-    for (const [blueprint, ids] of groupIdentifiers(mapped.entities)) await target.reload?.(blueprint, ids, signal);
+    for (const [blueprint, entities] of groupBy(mapped.entities, (e) => e.blueprint)) {
+      await target.reload?.(blueprint, entities.map((e) => e.identifier), signal);
+    }
     const page = await syncPage({ integration, kind, items: outcome.items.items, mapping, target, dryRun: false, digest: new DigestBuilder(), signal, concurrency: 1 });
     for (const reason of page.failures) log.warn('event item not synced', { integration, reason });
     failed += page.failed + page.unidentified;
@@ -73,10 +75,4 @@ async function writeThrough(runtime: IntegrationRuntime, integration: string, ou
     }
   }
   return failed;
-}
-
-function groupIdentifiers(entities: { blueprint: string; identifier: string }[]): Map<string, string[]> {
-  const groups = new Map<string, string[]>();
-  for (const e of entities) groups.set(e.blueprint, [...(groups.get(e.blueprint) ?? []), e.identifier]);
-  return groups;
 }

@@ -134,7 +134,7 @@ export async function syncPage(input: PageInput): Promise<PageOutcome> {
   return outcome;
 }
 
-function groupBy(entities: Entity[], key: (e: Entity) => string): Map<string, Entity[]> {
+export function groupBy(entities: Entity[], key: (e: Entity) => string): Map<string, Entity[]> {
   const groups = new Map<string, Entity[]>();
   for (const e of entities) {
     const group = groups.get(key(e));
