@@ -135,16 +135,17 @@ export class IncidentIoTarget implements Target {
       rank: u.entry.rank,
       ...fieldsOf(u.entity),
     });
+    const payloads = updates.map(payload);
     try {
-      await this.options.client.bulkUpdate(this.options.typeId, updates.map(payload), schema.owned, signal);
-      for (const u of updates) this.remember(u.entry, payload(u), schema);
+      await this.options.client.bulkUpdate(this.options.typeId, payloads, schema.owned, signal);
+      updates.forEach((u, i) => this.remember(u.entry, payloads[i]!, schema));
       result.written.push(...updates.map((u) => u.entity.identifier));
       return;
     } catch (err) {
       if (!(err instanceof HTTPError) || err.response.status !== 422) throw err;
     }
-    for (const u of updates) {
-      const { entry_id: id, ...body } = payload(u);
+    for (const [i, u] of updates.entries()) {
+      const { entry_id: id, ...body } = payloads[i]!;
       try {
         const updated = await this.options.client.updateEntry(id, { ...body, name: u.entity.title! }, schema.owned, signal);
         this.rememberEntry(updated);
