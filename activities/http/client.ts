@@ -18,12 +18,17 @@ export interface ApiClientOptions extends Options {
   retryPolicy?: Partial<RetryPolicy>;
 }
 
-/** The network part of each attempt, which the limiter let go (beforeRequest): it reads the answer's headers. */
-function limitedFetch(limiter: RateLimiter, fetch: typeof globalThis.fetch): typeof globalThis.fetch {
+/**
+ * The network part of each attempt, which the limiter let go (beforeRequest): it reads the answer's
+ * headers and counts it. (Not in an afterResponse hook: ky clones the response for each of those.)
+ */
+function limitedFetch(api: string, limiter: RateLimiter, fetch: typeof globalThis.fetch): typeof globalThis.fetch {
   return async (input, init) => {
     let response: Response | undefined;
     try {
       response = await fetch(input, init);
+      processMetrics()?.httpRequest(api, response.status);
+      recordRequest(api);
       return response;
     } finally {
       limiter.finished(response);
@@ -36,7 +41,7 @@ export function apiClient(api: string, options: ApiClientOptions = {}): KyInstan
   const policy = { ...DEFAULT_RETRY_POLICY, ...retryPolicy };
   const limiter = limiterFor(limitKey ?? api);
   const base = ky.create({
-    fetch: limitedFetch(limiter, fetch),
+    fetch: limitedFetch(api, limiter, fetch),
     timeout: 30_000,
     retry: kyRetry(policy),
     hooks: {
@@ -45,12 +50,6 @@ export function apiClient(api: string, options: ApiClientOptions = {}): KyInstan
       beforeRetry: [failureBudget(policy)],
       // An activity may call several APIs (incident.io's prepare reads Port): its failure names the one that answered.
       beforeError: [(error) => Object.assign(error, { api })],
-      afterResponse: [
-        (_req, _opts, res) => {
-          processMetrics()?.httpRequest(api, res.status);
-          recordRequest(api);
-        },
-      ],
     },
   });
   // extend() merges deeply: the caller's hooks add to these, its retry fields override these.

@@ -1,5 +1,13 @@
-// Outbound HTTP for every connector: undici's fetch behind an env-configured proxy agent.
-import { EnvHttpProxyAgent, fetch as undiciFetch } from 'undici';
+// Outbound HTTP for every connector: a `fetch` for ky, sent with undici's request API behind an
+// env-configured proxy agent.
+//
+// Why not undici's own fetch: per request it builds a second Request, streams the body through WHATWG
+// streams chunk by chunk and wires abort signals across two copies of undici. On the benchmarks that was
+// most of the worker's CPU per request (docs/http.md, "Cost per request"). undici's request API sends the
+// same request; the answer is read whole (connector answers are JSON documents of at most a few MB) and
+// handed to ky as a standard Response.
+import { STATUS_CODES } from 'node:http';
+import { EnvHttpProxyAgent, interceptors, request, type Dispatcher } from 'undici';
 
 type Env = Record<string, string | undefined>;
 
@@ -8,13 +16,19 @@ function pick(env: Env, name: string): string {
   return env[name.toLowerCase()] || env[name.toUpperCase()] || '';
 }
 
+/** Statuses whose Response must have a null body. */
+const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
+const MAX_REDIRECTIONS = 5;
+
 /**
  * Returns a `fetch` that routes through HTTP(S)_PROXY unless NO_PROXY matches the host.
  * NO_PROXY entries: `host`, `.domain`/`*.domain` (subdomains), `host:port`, or `*`.
  * Without HTTPS_PROXY, https:// requests use HTTP_PROXY (undici's rule).
+ * Failures look as they do with fetch: an aborted request rejects with its signal's reason, a network
+ * failure (refused, reset, also while the body is read) with TypeError('fetch failed', { cause }).
  */
 export function createFetch(env: Env = process.env): typeof fetch {
-  const dispatcher = new EnvHttpProxyAgent({
+  const agent = new EnvHttpProxyAgent({
     // Always pass explicit strings: for `undefined` undici falls back to process.env
     // (and re-reads NO_PROXY on every request), which would ignore the `env` given here.
     httpProxy: pick(env, 'http_proxy'),
@@ -26,33 +40,39 @@ export function createFetch(env: Env = process.env): typeof fetch {
     proxyTunnel: false,
   });
   // NODE_EXTRA_CA_CERTS is honoured: undici dials via node:tls with no `ca`, i.e. Node's trust store (checked, undici 7.30).
+  // fetch follows redirects by default; so does this, unless the request says `redirect: 'manual'`.
+  const following = agent.compose(interceptors.redirect({ maxRedirections: MAX_REDIRECTIONS }));
 
   return async (input, init) => {
-    let url = input;
-    let base: RequestInit = {};
-    // ky (and anyone else) hands us a *global* Request, which undici@7's fetch rejects
-    // ("Failed to parse URL from [object Request]": it is another undici copy's class).
-    // Unpack it into url + init. The body is buffered so it goes out with a
-    // Content-Length; connector payloads are small JSON documents.
-    if (input instanceof Request) {
-      url = input.url;
-      base = {
-        method: input.method,
-        headers: input.headers,
-        body: input.body ? await input.arrayBuffer() : undefined,
-        signal: input.signal,
-        redirect: input.redirect,
-      };
+    // ky hands over a whole Request, and in `init` only options a Request has no field for.
+    const req = input instanceof Request ? input : new Request(input, init);
+    const signal = req.signal;
+    try {
+      const body = req.body ? Buffer.from(await req.arrayBuffer()) : undefined;
+      const res = await request(req.url, {
+        dispatcher: req.redirect === 'follow' ? following : agent,
+        method: req.method as Dispatcher.HttpMethod,
+        headers: Object.fromEntries(req.headers),
+        body,
+        signal,
+      });
+      const payload = NULL_BODY_STATUSES.has(res.statusCode) ? null : await res.body.arrayBuffer();
+      if (payload === null) res.body.resume();
+      return new Response(payload, { status: res.statusCode, statusText: STATUS_CODES[res.statusCode] ?? '', headers: toHeaders(res.headers) });
+    } catch (err) {
+      if (signal.aborted) throw signal.reason;
+      throw new TypeError('fetch failed', { cause: err });
     }
-    // Casts only: undici@7's RequestInit/Response have the same shape as the global
-    // (@types/node) ones, but TypeScript sees distinct declarations.
-    const response = await undiciFetch(url as string | URL, {
-      ...base,
-      ...init,
-      dispatcher,
-    } as Parameters<typeof undiciFetch>[1]);
-    return response as unknown as Response;
   };
+}
+
+function toHeaders(raw: Record<string, string | string[] | undefined>): Headers {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(raw)) {
+    if (Array.isArray(value)) for (const v of value) headers.append(name, v);
+    else if (value !== undefined) headers.set(name, value);
+  }
+  return headers;
 }
 
 /** Process-wide fetch configured from process.env at startup; pass as `ky.create({ fetch: proxyFetch })`. */
