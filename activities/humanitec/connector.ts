@@ -9,7 +9,8 @@ import type { Connector, EventOutcome, Page, ScopePlan, SourceScope } from '../c
 import type { IntegrationOf } from '../connectors';
 import { HUMANITEC_BLUEPRINTS } from './blueprints';
 import { HUMANITEC_API, HumanitecClient } from './client';
-import type { ActiveResource, Application, Environment, GraphNode } from './schemas';
+import { HandOver } from './handOver';
+import type { ActiveResource, Application, DependencyGraph, Environment, GraphNode } from './schemas';
 
 const DEFAULT_MAPPING = fileURLToPath(new URL('../../config/mappings/humanitec.yaml', import.meta.url));
 
@@ -46,6 +47,9 @@ export const DEFAULT_READ_CONCURRENCY = 8;
 
 /** How long the org's app list (which also lists every app's envs) is reused between pages. */
 const APP_LIST_TTL_MS = 30_000;
+
+/** The oldest answer one kind hands over to a later one (handOver.ts); the kinds between take longer in a large org. */
+const HAND_OVER_TTL_MS = 120_000;
 
 /** Pages of an app walk read ahead of the engine (see readAheadFrom). */
 const READ_AHEAD_PAGES = 6;
@@ -145,19 +149,13 @@ export function createHumanitecConnector(integration: IntegrationOf<'humanitec'>
     return appList.apps;
   };
 
-  // Each app's env list, shared the same way: the environment kind reads it fresh (it produces the env
-  // entities) and leaves it for resourceGraph and resource, which only need each env's current graph id.
-  const envLists = new Map<string, { at: number; envs: Promise<Environment[]> }>();
-  const listEnvs = (app: string, signal: AbortSignal, fresh: boolean): Promise<Environment[]> => {
-    const cached = envLists.get(app);
-    if (!fresh && cached && Date.now() - cached.at <= APP_LIST_TTL_MS) return cached.envs;
-    const envs = client.listEnvs(app, signal);
-    envLists.set(app, { at: Date.now(), envs });
-    envs.catch(() => {
-      if (envLists.get(app)?.envs === envs) envLists.delete(app);
-    });
-    return envs;
-  };
+  // Answers a later kind needs again, handed over instead of read twice (handOver.ts): each app's env
+  // list (environment reads it fresh, as it produces the env entities; resourceGraph and resource only
+  // need each env's current graph id), each env's active resources (workload -> resource) and each
+  // deployed env's graph (resourceGraph -> resource). At 40k entities that is 2,200 fewer requests.
+  const envLists = new HandOver<Environment[]>(HAND_OVER_TTL_MS);
+  const activeResources = new HandOver<ActiveResource[]>(HAND_OVER_TTL_MS);
+  const envGraphs = new HandOver<DependencyGraph>(HAND_OVER_TTL_MS);
 
   /**
    * The scope's app, its envs limited to the scope's env (which must exist), from a fresh app list: a
@@ -203,22 +201,28 @@ export function createHumanitecConnector(integration: IntegrationOf<'humanitec'>
         envIds.map((env) => (s: AbortSignal) => unlessGone(() => read(env, s), app.id, env, s)),
       ).then((lists) => lists.flat());
     const envIds = app.envs.map((e) => e.id);
-    const envs = async (s: AbortSignal) =>
-      (await unlessGone(() => listEnvs(app.id, s, kind === 'environment'), app.id, undefined, s)).filter((e) => !envOnly || e.id === envOnly);
+    const listEnvs = (s: AbortSignal) =>
+      kind === 'environment' ? envLists.keep(app.id, 2, () => client.listEnvs(app.id, s)) : envLists.take(app.id, () => client.listEnvs(app.id, s));
+    const envs = async (s: AbortSignal) => (await unlessGone(() => listEnvs(s), app.id, undefined, s)).filter((e) => !envOnly || e.id === envOnly);
 
     switch (kind) {
       case 'environment':
         return (await envs(signal)).map((e) => ({ ...e, app_id: app.id }));
       case 'workload':
         return perEnv(envIds, async (env, s) =>
-          (await client.listActiveResources(app.id, env, s)).filter(isWorkload).map((r) => ({ ...r, app_id: app.id, env_id: env })),
+          (await activeResources.keep(`${app.id}/${env}`, 1, () => client.listActiveResources(app.id, env, s)))
+            .filter(isWorkload)
+            .map((r) => ({ ...r, app_id: app.id, env_id: env })),
         );
       case 'resourceGraph': {
         const graphs = (await envs(signal)).flatMap((e) => (e.last_deploy?.dependency_graph_id ? [{ env: e.id, graph: e.last_deploy.dependency_graph_id }] : []));
         const byEnv = new Map(graphs.map((g) => [g.env, g.graph]));
         return perEnv(
           graphs.map((g) => g.env),
-          async (env, s) => (await client.getDependencyGraph(app.id, env, byEnv.get(env)!, s)).nodes.map((n) => ({ ...n, app_id: app.id, env_id: env })),
+          async (env, s) => {
+            const graph = byEnv.get(env)!;
+            return (await envGraphs.keep(`${app.id}/${env}/${graph}`, 1, () => client.getDependencyGraph(app.id, env, graph, s))).nodes.map((n) => ({ ...n, app_id: app.id, env_id: env }));
+          },
         );
       }
       case 'resource': {
@@ -226,8 +230,8 @@ export function createHumanitecConnector(integration: IntegrationOf<'humanitec'>
         return perEnv(envIds, async (env, s) => {
           const graphId = graphOf.get(env);
           const [resources, graph] = await Promise.all([
-            client.listActiveResources(app.id, env, s),
-            graphId ? client.getDependencyGraph(app.id, env, graphId, s) : Promise.resolve(undefined),
+            activeResources.take(`${app.id}/${env}`, () => client.listActiveResources(app.id, env, s)),
+            graphId ? envGraphs.take(`${app.id}/${env}/${graphId}`, () => client.getDependencyGraph(app.id, env, graphId, s)) : Promise.resolve(undefined),
           ]);
           return enrichResources(app.id, env, resources, graph?.nodes ?? []);
         });

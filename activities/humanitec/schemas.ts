@@ -59,6 +59,7 @@ export type GraphNode = z.infer<typeof graphNodeSchema>;
 
 /** `DependencyGraphResponse` (GET apps/{appId}/envs/{envId}/resources/graphs/{graphId}). */
 export const dependencyGraphSchema = z.looseObject({ id: z.string(), nodes: z.array(graphNodeSchema) });
+export type DependencyGraph = z.infer<typeof dependencyGraphSchema>;
 
 /** `SecretStoreResponse` (GET secretstores). */
 export const secretStoreSchema = z.looseObject({ id, primary: z.boolean(), created_at: z.string() });

@@ -60,6 +60,7 @@ test('every kind, walked to the end, maps without failures; every relation point
   const blueprintOf = new Map<string, Map<string, { target: string }>>();
   for (const bp of connector.blueprints) blueprintOf.set(bp.identifier, new Map(Object.entries(bp.relations ?? {})));
   const counts: Record<string, number> = {};
+  const sentBefore = sim.exchanges.length;
   for (const kind of HUMANITEC_KINDS) {
     const { items, pages } = await walk(kind);
     const mapped = mapping.map(kind, items);
@@ -88,6 +89,14 @@ test('every kind, walked to the end, maps without failures; every relation point
   for (const v of [...produced.get('humanitecSharedValue')!]) assert.ok(v.split('/').length === 2 || v.split('/').length === 3);
   const missing = relations.filter((r) => !produced.get(r.target)?.has(r.id));
   assert.deepEqual(missing.slice(0, 5), [], `${missing.length} relations point at entities nobody produces`);
+  // Reads a later kind needs again are handed over (handOver.ts): each app's env list, each env's active
+  // resources and each deployed env's graph are read once in the whole walk, not once per kind.
+  const sent = sim.exchanges.slice(sentBefore).filter((x) => x.method === 'GET');
+  const envCount = apps.reduce((n, a) => n + a.envs.length, 0);
+  const deployed = apps.reduce((n, a) => n + a.envs.filter((e) => e.last_deploy).length, 0);
+  assert.equal(sent.filter((x) => /^\/orgs\/acme\/apps\/[^/]+\/envs$/.test(x.path)).length, apps.length, 'env lists');
+  assert.equal(sent.filter((x) => /\/envs\/[^/]+\/resources$/.test(x.path)).length, envCount, 'active resources');
+  assert.equal(sent.filter((x) => /\/resources\/graphs\/[^/]+$/.test(x.path)).length, deployed, 'graphs');
 });
 
 test('a failing env fails its page: the error, never an empty list', async () => {
