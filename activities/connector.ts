@@ -45,8 +45,17 @@ export interface Connector {
   readonly defaultMapping: string;
   /** Blueprints of the default mapping, created in Port when missing. */
   readonly blueprints: BlueprintBody[];
-  /** One page of a kind; `scope`, when given, limits it to that part of the source. */
-  fetchPage(kind: string, cursor: string | undefined, signal: AbortSignal, scope?: SourceScope): Promise<Page>;
+  /**
+   * One page of a kind; `scope`, when given, limits it to that part of the source. `run` names the sync
+   * run (the same across its activities, retries and continue-as-new): reads one kind hands over to a
+   * later kind stay within their run, so a webhook's refresh never takes what an earlier run read.
+   */
+  fetchPage(kind: string, cursor: string | undefined, signal: AbortSignal, scope?: SourceScope, run?: string): Promise<Page>;
+  /**
+   * Earlier kinds whose reads a kind takes over (Humanitec: resourceGraph takes environment's env lists):
+   * it runs after them even where its blueprints do not relate to theirs.
+   */
+  readonly readsAfter?: Record<string, string[]>;
   /** Which kinds a scoped run fetches and where it may delete; throws for a scope the connector does not know. */
   planScope?(scope: SourceScope): ScopePlan;
   /**

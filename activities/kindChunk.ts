@@ -65,6 +65,9 @@ export interface KindChunk extends PageCounts {
 /** Pages through one kind from a cursor, heartbeating each page so a retry resumes where it was. */
 export async function syncKindChunk(runtime: IntegrationRuntime, config: Config, input: KindChunkInput): Promise<KindChunk> {
   const signal = cancellationSignal();
+  // The same for every activity of the run (startedAt crosses continue-as-new), distinct between runs.
+  const { workflowExecution } = activityInfo();
+  const run = `${workflowExecution?.workflowId}@${input.startedAt ?? workflowExecution?.runId}`;
   if (input.startedAt) runtime.target.beginRun?.(input.startedAt);
   const resumed = activityInfo().heartbeatDetails as KindChunk | undefined;
   const chunk: KindChunk = resumed ?? { ...emptyCounts(), pages: 0, failures: [], cursor: input.cursor, digest: '', produced: 0, requests: {} };
@@ -83,7 +86,7 @@ export async function syncKindChunk(runtime: IntegrationRuntime, config: Config,
       let cursor = from;
       const started = Date.now();
       do {
-        const page = await runtime.connector.fetchPage(input.kind, cursor, signal, input.scope);
+        const page = await runtime.connector.fetchPage(input.kind, cursor, signal, input.scope, run);
         for (const item of page.items) items.push(item);
         pages += 1;
         cursor = page.next;

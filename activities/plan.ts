@@ -16,6 +16,10 @@ export interface SyncPlan {
   taskQueue: string;
   /** Where a scoped run may delete (from the connector); absent for a full run. */
   identifierPrefix?: string;
+  /** The kinds of this run each kind waits for (relation targets); kinds that do not wait for each other run side by side. */
+  after: Record<string, string[]>;
+  /** How many kinds may run at once. */
+  parallelKinds: number;
 }
 
 export const apiTaskQueue = (mainQueue: string, api: string) => `${mainQueue}.${api}`;
@@ -50,6 +54,8 @@ export async function planSync(runtime: IntegrationRuntime, config: Config, inpu
     kinds,
     ignoredKinds: runtime.ignoredKinds,
     taskQueue: apiTaskQueue(config.worker.taskQueue, runtime.connector.api),
+    after: Object.fromEntries(kinds.map((k) => [k, (runtime.after[k] ?? []).filter((dep) => kinds.includes(dep))])),
+    parallelKinds: config.worker.parallelKinds,
     ...(scoped?.identifierPrefix ? { identifierPrefix: scoped.identifierPrefix } : {}),
   };
 }

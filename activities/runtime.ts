@@ -8,6 +8,7 @@ import { createConnector } from './connectors';
 import { DemoClient } from './demo/client';
 import { createDemoTarget } from './demo/target';
 import { createIncidentIoTarget } from './incidentio/setup';
+import { kindDependencies } from './engine/kindOrder';
 import type { Target } from './engine/target';
 import { ensureBlueprints } from './port/blueprints';
 import { PortClient } from './port/client';
@@ -21,6 +22,8 @@ export interface IntegrationRuntime {
   target: Target;
   /** The source's kinds that the mapping maps, in the source's dependency order. */
   kinds: string[];
+  /** The earlier kinds each kind waits for (its relation targets); the others may run beside it. */
+  after: Record<string, string[]>;
   /** Mapped kinds the source does not offer (reported, not fetched). */
   ignoredKinds: string[];
   /** Readies the target for the mapping's entities (Port: blueprints); returns what it changed. */
@@ -41,7 +44,9 @@ export function createRuntime(config: Config, integration: IntegrationConfig, en
   const ignoredKinds = mapping.kinds.filter((k) => !sourceKinds.includes(k));
   const { target, prepare } =
     integration.type === 'incidentio' ? createIncidentIoTarget(integration, mapping, kinds, connector, env) : createTarget(config, integration, connector, env);
-  return { connector, mapping, target, kinds, ignoredKinds, prepare };
+  // The connector's blueprints describe its default mapping only; a custom mapping runs kinds in order.
+  const after = kindDependencies(kinds, (k) => mapping.blueprintsOf(k), integration.mapping ? undefined : connector.blueprints, connector.readsAfter);
+  return { connector, mapping, target, kinds, ignoredKinds, after, prepare };
 }
 
 function createTarget(

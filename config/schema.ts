@@ -142,6 +142,11 @@ export const configSchema = z
         maxConcurrentWorkflowTaskExecutions: z.int().min(1).default(40),
         /** Running activities get this long to finish on SIGTERM before they are cancelled. */
         shutdownGraceTime: duration.default('30s'),
+        /**
+         * Kinds one sync runs at once when their blueprints do not relate (relation targets always go
+         * first; a custom mapping runs its kinds one after the other). docs/engine.md, "Kinds side by side".
+         */
+        parallelKinds: z.int().min(1).max(16).default(2),
         /** Pages one activity handles before it reports its cursor back to the workflow (history checkpoint). */
         pagesPerActivity: z.int().min(1).default(50),
         healthPort: z.int().min(0).max(65535).default(8081),

@@ -97,6 +97,9 @@ export interface SyncResume {
   requests: Record<string, number>;
   runs: number;
   identifierPrefix?: string;
+  /** The kinds each kind waits for, and how many run at once (from the plan; absent in runs from before kinds ran side by side). */
+  after?: Record<string, string[]>;
+  parallelKinds?: number;
 }
 
 export interface SyncReport {

@@ -14,6 +14,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
   log,
+  patched,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities, KindChunk } from '../activities';
@@ -30,6 +31,9 @@ import {
   type SyncReport,
   type Trigger,
 } from './definitions';
+
+/** Patch id: kinds that do not wait for each other run side by side (runs started before replay one by one). */
+const KINDS_SIDE_BY_SIDE = 'kinds-side-by-side';
 
 const NON_RETRYABLE = ['UnknownIntegration', 'UnknownKind', 'UnknownScope', 'ConnectorUnavailable', 'InvalidMapping', 'MissingSecret'];
 
@@ -117,11 +121,16 @@ async function runSync(input: SyncInput & { trigger: Trigger }): Promise<SyncRep
   let taskQueue = input.resume?.taskQueue;
   // A scope decides where its run may delete; carried through continue-as-new with the resume state.
   let identifierPrefix = input.resume?.identifierPrefix ?? input.identifierPrefix;
+  // Without a plan's dependencies (a run from before), every kind waits for the ones before it.
+  let after = input.resume?.after ?? {};
+  let parallelKinds = input.resume?.parallelKinds ?? 1;
   if (!taskQueue) {
     // A mapping that does not compile fails here, before any write.
     const plan = await control.planSync({ integration: input.integration, kinds: input.kinds, scope: input.scope });
     report.kinds = plan.kinds.map(emptyProgress);
     identifierPrefix = plan.identifierPrefix ?? identifierPrefix;
+    after = plan.after;
+    parallelKinds = plan.parallelKinds;
     taskQueue = plan.taskQueue;
     upsertSearchAttributes([
       { key: INTEGRATION_ATTR, value: input.integration },
@@ -131,34 +140,61 @@ async function runSync(input: SyncInput & { trigger: Trigger }): Promise<SyncRep
     if (!report.dryRun) addRequests(report, (await control.prepareTarget({ integration: input.integration })).requests);
   }
   const pages = proxyActivities<Activities>({ ...PAGE_ACTIVITY, taskQueue });
+  const resume = () => ({ startedAt: report.startedAt, kinds: report.kinds, digests, requests: report.requests, runs: report.runs, taskQueue: taskQueue!, identifierPrefix, after, parallelKinds });
+
+  /** Pages a kind until it is done, fails for good, or (side by side) the history asks for continue-as-new. */
+  const syncKind = async (kind: KindProgress, sideBySide: boolean) => {
+    kind.status = 'running';
+    try {
+      for (;;) {
+        const chunk = await pages.syncKindChunk({ integration: input.integration, kind: kind.kind, cursor: kind.cursor, dryRun: report.dryRun, scope: input.scope, startedAt: report.startedAt });
+        addChunk(kind, chunk);
+        addRequests(report, chunk.requests);
+        if (chunk.digest) (digests[kind.kind] ??= []).push(chunk.digest);
+        if (!chunk.cursor) {
+          kind.status = 'done';
+          return;
+        }
+        if (workflowInfo().continueAsNewSuggested) {
+          // Stays "running" at its cursor; the scheduler continues as new once every running kind is here.
+          if (sideBySide) return;
+          // Only cursors, counts and digests cross over: history stays small however big the source is.
+          await continueAsNew<typeof syncIntegration>({ ...input, resume: resume() });
+        }
+      }
+    } catch (err) {
+      // A kind that fails for good does not stop the others from getting fresh data; it stops all deletes.
+      if (!(err instanceof ActivityFailure)) throw err;
+      kind.status = 'failed';
+      kind.error = messageOf(err);
+    }
+  };
 
   try {
-    for (const kind of report.kinds) {
-      if (kind.status === 'done' || kind.status === 'failed') continue;
-      kind.status = 'running';
-      try {
-        for (;;) {
-          const chunk = await pages.syncKindChunk({ integration: input.integration, kind: kind.kind, cursor: kind.cursor, dryRun: report.dryRun, scope: input.scope, startedAt: report.startedAt });
-          addChunk(kind, chunk);
-          addRequests(report, chunk.requests);
-          if (chunk.digest) (digests[kind.kind] ??= []).push(chunk.digest);
-          if (!chunk.cursor) {
-            kind.status = 'done';
-            break;
-          }
-          if (workflowInfo().continueAsNewSuggested) {
-            // Only cursors, counts and digests cross over: history stays small however big the source is.
-            await continueAsNew<typeof syncIntegration>({
-              ...input,
-              resume: { startedAt: report.startedAt, kinds: report.kinds, digests, requests: report.requests, runs: report.runs, taskQueue, identifierPrefix },
-            });
+    if (patched(KINDS_SIDE_BY_SIDE)) {
+      // A kind starts once the kinds it waits for (its relation targets) have ended, up to parallelKinds at once.
+      const ended = (name: string) => ['done', 'failed'].includes(report.kinds.find((k) => k.kind === name)?.status ?? 'done');
+      const running = new Map<string, Promise<string>>();
+      for (;;) {
+        if (!workflowInfo().continueAsNewSuggested) {
+          for (const kind of report.kinds) {
+            if (running.size >= parallelKinds) break;
+            if (kind.status === 'done' || kind.status === 'failed' || running.has(kind.kind)) continue;
+            if (!(after[kind.kind] ?? []).every(ended)) continue;
+            running.set(kind.kind, syncKind(kind, true).then(() => kind.kind));
           }
         }
-      } catch (err) {
-        // A kind that fails for good does not stop the others from getting fresh data; it stops all deletes.
-        if (!(err instanceof ActivityFailure)) throw err;
-        kind.status = 'failed';
-        kind.error = messageOf(err);
+        if (running.size === 0) break;
+        running.delete(await Promise.race(running.values()));
+      }
+      if (report.kinds.some((k) => k.status === 'pending' || k.status === 'running')) {
+        await continueAsNew<typeof syncIntegration>({ ...input, resume: resume() });
+      }
+    } else {
+      // Runs from before kinds ran side by side replay one kind after the other.
+      for (const kind of report.kinds) {
+        if (kind.status === 'done' || kind.status === 'failed') continue;
+        await syncKind(kind, false);
       }
     }
     const failed = report.kinds.filter((k) => k.status === 'failed');
@@ -180,10 +216,9 @@ async function runSync(input: SyncInput & { trigger: Trigger }): Promise<SyncRep
   } catch (err) {
     // continueAsNew() ends this run by throwing: that is not a failure.
     if (err instanceof ContinueAsNew) throw err;
-    const running = report.kinds.find((k) => k.status === 'running');
-    if (running) {
-      running.status = 'failed';
-      running.error = messageOf(err);
+    for (const kind of report.kinds.filter((k) => k.status === 'running')) {
+      kind.status = 'failed';
+      kind.error = messageOf(err);
     }
     if (report.reconcile.status === 'pending') report.reconcile = { ...emptyReconcile('skipped'), reason: 'nothing deleted: the run failed' };
     report.status = 'failed';

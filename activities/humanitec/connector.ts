@@ -194,7 +194,7 @@ export function createHumanitecConnector(integration: IntegrationOf<'humanitec'>
   };
 
   /** The items of one kind for one app (and, in an env scope, only that env). */
-  const appItems = async (kind: HumanitecKind, app: Application, envOnly: string | undefined, signal: AbortSignal): Promise<unknown[]> => {
+  const appItems = async (kind: HumanitecKind, app: Application, envOnly: string | undefined, signal: AbortSignal, run: string): Promise<unknown[]> => {
     const perEnv = <T>(envIds: string[], read: (env: string, signal: AbortSignal) => Promise<T[]>) =>
       allOrAbort(
         signal,
@@ -202,7 +202,7 @@ export function createHumanitecConnector(integration: IntegrationOf<'humanitec'>
       ).then((lists) => lists.flat());
     const envIds = app.envs.map((e) => e.id);
     const listEnvs = (s: AbortSignal) =>
-      kind === 'environment' ? envLists.keep(app.id, 2, () => client.listEnvs(app.id, s)) : envLists.take(app.id, () => client.listEnvs(app.id, s));
+      kind === 'environment' ? envLists.keep(`${run}|${app.id}`, 2, () => client.listEnvs(app.id, s)) : envLists.take(`${run}|${app.id}`, () => client.listEnvs(app.id, s));
     const envs = async (s: AbortSignal) => (await unlessGone(() => listEnvs(s), app.id, undefined, s)).filter((e) => !envOnly || e.id === envOnly);
 
     switch (kind) {
@@ -210,7 +210,7 @@ export function createHumanitecConnector(integration: IntegrationOf<'humanitec'>
         return (await envs(signal)).map((e) => ({ ...e, app_id: app.id }));
       case 'workload':
         return perEnv(envIds, async (env, s) =>
-          (await activeResources.keep(`${app.id}/${env}`, 1, () => client.listActiveResources(app.id, env, s)))
+          (await activeResources.keep(`${run}|${app.id}/${env}`, 1, () => client.listActiveResources(app.id, env, s)))
             .filter(isWorkload)
             .map((r) => ({ ...r, app_id: app.id, env_id: env })),
         );
@@ -221,7 +221,7 @@ export function createHumanitecConnector(integration: IntegrationOf<'humanitec'>
           graphs.map((g) => g.env),
           async (env, s) => {
             const graph = byEnv.get(env)!;
-            return (await envGraphs.keep(`${app.id}/${env}/${graph}`, 1, () => client.getDependencyGraph(app.id, env, graph, s))).nodes.map((n) => ({ ...n, app_id: app.id, env_id: env }));
+            return (await envGraphs.keep(`${run}|${app.id}/${env}/${graph}`, 1, () => client.getDependencyGraph(app.id, env, graph, s))).nodes.map((n) => ({ ...n, app_id: app.id, env_id: env }));
           },
         );
       }
@@ -230,8 +230,8 @@ export function createHumanitecConnector(integration: IntegrationOf<'humanitec'>
         return perEnv(envIds, async (env, s) => {
           const graphId = graphOf.get(env);
           const [resources, graph] = await Promise.all([
-            activeResources.take(`${app.id}/${env}`, () => client.listActiveResources(app.id, env, s)),
-            graphId ? envGraphs.take(`${app.id}/${env}/${graphId}`, () => client.getDependencyGraph(app.id, env, graphId, s)) : Promise.resolve(undefined),
+            activeResources.take(`${run}|${app.id}/${env}`, () => client.listActiveResources(app.id, env, s)),
+            graphId ? envGraphs.take(`${run}|${app.id}/${env}/${graphId}`, () => client.getDependencyGraph(app.id, env, graphId, s)) : Promise.resolve(undefined),
           ]);
           return enrichResources(app.id, env, resources, graph?.nodes ?? []);
         });
@@ -257,11 +257,11 @@ export function createHumanitecConnector(integration: IntegrationOf<'humanitec'>
   };
 
   /** One page of an app walk: the next `appsPerPage` apps after the cursor's, read concurrently. */
-  const readAppPage = async (kind: HumanitecKind, cursor: { after: string } | undefined, signal: AbortSignal, scope?: { app: string; env?: string }): Promise<Page> => {
+  const readAppPage = async (kind: HumanitecKind, cursor: { after: string } | undefined, signal: AbortSignal, run: string, scope?: { app: string; env?: string }): Promise<Page> => {
     const apps = scope ? [await scopedApp(scope, signal)] : await listApps(signal);
     const start = cursor ? apps.findIndex((a) => a.id > cursor.after) : 0;
     const batch = start < 0 ? [] : apps.slice(start, start + appsPerPage);
-    const lists = await allOrAbort(signal, batch.map((app) => (s: AbortSignal) => appItems(kind, app, scope?.env, s)));
+    const lists = await allOrAbort(signal, batch.map((app) => (s: AbortSignal) => appItems(kind, app, scope?.env, s, run)));
     let items = lists.flat();
     // Graph nodes are global (guresid): an env that shares one with another lists it again.
     if (kind === 'resourceGraph') items = dedupe(items as Array<{ guresid: string }>, (n) => n.guresid);
@@ -286,31 +286,31 @@ export function createHumanitecConnector(integration: IntegrationOf<'humanitec'>
     }
     if (queue.length === 0) readAhead.delete(walk);
   };
-  const readAheadFrom = (kind: HumanitecKind, after: string, scope?: { app: string; env?: string }) => {
+  const readAheadFrom = (kind: HumanitecKind, after: string, run: string, scope?: { app: string; env?: string }) => {
     const walk = walkOf(kind, scope);
     const queue = readAhead.get(walk) ?? [];
     if (queue.length >= READ_AHEAD_PAGES || queue.some((e) => e.after === after)) return;
     const controller = new AbortController();
-    const entry: Ahead = { after, controller, page: readAppPage(kind, { after }, controller.signal, scope) };
+    const entry: Ahead = { after, controller, page: readAppPage(kind, { after }, controller.signal, run, scope) };
     queue.push(entry);
     readAhead.set(walk, queue);
-    continueAfter(kind, scope, entry);
+    continueAfter(kind, run, scope, entry);
     setTimeout(() => {
       if (readAhead.get(walk)?.includes(entry)) drop(walk, [entry]);
     }, APP_LIST_TTL_MS).unref();
   };
 
   /** Reads ahead the page after `entry` (once it is read) while the walk is still `READ_AHEAD_PAGES` short. */
-  const continueAfter = (kind: HumanitecKind, scope: { app: string; env?: string } | undefined, entry: Ahead) => {
+  const continueAfter = (kind: HumanitecKind, run: string, scope: { app: string; env?: string } | undefined, entry: Ahead) => {
     void entry.page.then(
       (page) => {
-        if (page.next && readAhead.get(walkOf(kind, scope))?.includes(entry)) readAheadFrom(kind, (JSON.parse(page.next) as { after: string }).after, scope);
+        if (page.next && readAhead.get(walkOf(kind, scope))?.includes(entry)) readAheadFrom(kind, (JSON.parse(page.next) as { after: string }).after, run, scope);
       },
       () => undefined,
     );
   };
 
-  const appWalk = async (kind: HumanitecKind, cursor: Cursor | undefined, signal: AbortSignal, scope?: { app: string; env?: string }): Promise<Page> => {
+  const appWalk = async (kind: HumanitecKind, cursor: Cursor | undefined, signal: AbortSignal, run: string, scope?: { app: string; env?: string }): Promise<Page> => {
     if (cursor && !('after' in cursor)) throw ApplicationFailure.nonRetryable(`humanitec: kind "${kind}": cursor is not an app cursor`, 'InvalidCursor');
     const walk = walkOf(kind, scope);
     const queue = readAhead.get(walk) ?? [];
@@ -327,10 +327,10 @@ export function createHumanitecConnector(integration: IntegrationOf<'humanitec'>
         return undefined;
       });
     }
-    page ??= await readAppPage(kind, cursor, signal, scope);
-    if (page.next) readAheadFrom(kind, (JSON.parse(page.next) as { after: string }).after, scope);
+    page ??= await readAppPage(kind, cursor, signal, run, scope);
+    if (page.next) readAheadFrom(kind, (JSON.parse(page.next) as { after: string }).after, run, scope);
     const last = readAhead.get(walk)?.at(-1);
-    if (last) continueAfter(kind, scope, last);
+    if (last) continueAfter(kind, run, scope, last);
     return page;
   };
 
@@ -365,8 +365,10 @@ export function createHumanitecConnector(integration: IntegrationOf<'humanitec'>
     defaultMapping: DEFAULT_MAPPING,
     blueprints: HUMANITEC_BLUEPRINTS,
     planScope: planHumanitecScope,
+    // The kinds that take env lists, active resources and graphs from an earlier kind (handOver.ts) run after it.
+    readsAfter: { resourceGraph: ['environment'], resource: ['environment', 'workload', 'resourceGraph'] },
 
-    async fetchPage(kind, cursorText, signal, sourceScope) {
+    async fetchPage(kind, cursorText, signal, sourceScope, run = '') {
       if (!(HUMANITEC_KINDS as readonly string[]).includes(kind)) {
         throw ApplicationFailure.nonRetryable(`humanitec: no kind "${kind}" (kinds: ${HUMANITEC_KINDS.join(', ')})`, 'UnknownKind');
       }
@@ -395,7 +397,7 @@ export function createHumanitecConnector(integration: IntegrationOf<'humanitec'>
         case 'user':
           return { items: await users(signal) };
         default:
-          return appWalk(k, cursor, signal, scope);
+          return appWalk(k, cursor, signal, run, scope);
       }
     },
 

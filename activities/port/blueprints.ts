@@ -23,31 +23,37 @@ export async function ensureBlueprints(client: PortClient, wanted: BlueprintBody
   const { signal } = opts;
   const bodies = wanted.map((bp) => parseRequest('port', `blueprint "${String(bp.identifier)}"`, blueprintBodySchema, bp));
   const result: EnsureResult = { created: [], changed: [] };
+  // Within each step the requests are independent, so they go out together: three round trips for the
+  // 13 Humanitec blueprints instead of ~36 one after the other.
   const existing = new Map<string, Blueprint>();
-  for (const body of bodies) {
-    const current = await client.getBlueprint(body.identifier, signal);
-    if (current) existing.set(body.identifier, current);
-  }
+  await Promise.all(
+    bodies.map(async (body) => {
+      const current = await client.getBlueprint(body.identifier, signal);
+      if (current) existing.set(body.identifier, current);
+    }),
+  );
 
   // 1. Create what is missing, without anything that links to other blueprints.
   const created = new Map<string, Blueprint>();
-  for (const body of bodies) {
-    if (existing.has(body.identifier)) continue;
-    const bare: Json = { ...body };
-    for (const key of LINKED) delete bare[key];
-    created.set(body.identifier, await client.createBlueprint(bare as BlueprintBody, signal));
-    result.created.push(body.identifier);
-  }
+  const missing = bodies.filter((body) => !existing.has(body.identifier));
+  await Promise.all(
+    missing.map(async (body) => {
+      const bare: Json = { ...body };
+      for (const key of LINKED) delete bare[key];
+      created.set(body.identifier, await client.createBlueprint(bare as BlueprintBody, signal));
+    }),
+  );
+  result.created.push(...missing.map((body) => body.identifier));
 
   // 2. Now every target exists: add the links to new blueprints, what is missing to existing ones.
-  for (const body of bodies) {
+  const patches = bodies.flatMap((body) => {
     const isNew = created.has(body.identifier);
     const current = (created.get(body.identifier) ?? existing.get(body.identifier))!;
     const { patch, added } = isNew ? linksOf(body) : missingParts(body, current);
-    if (added.length === 0) continue;
-    await client.patchBlueprint(body.identifier, patch, signal);
-    if (!isNew) result.changed.push({ blueprint: body.identifier, added });
-  }
+    return added.length === 0 ? [] : [{ body, isNew, patch, added }];
+  });
+  await Promise.all(patches.map(({ body, patch }) => client.patchBlueprint(body.identifier, patch, signal)));
+  for (const { body, isNew, added } of patches) if (!isNew) result.changed.push({ blueprint: body.identifier, added });
   return result;
 }
 

@@ -125,7 +125,9 @@ test('entities written by someone else are never deleted: before the run, or dur
   setup.sim.pageDelayMs = 200;
   try {
     const { handle } = await startOrAttach(temporal.client, setup.config, { integration: setup.integration });
-    await eventually(async () => (await handle.query(progressQuery)).kinds.some((k) => k.pages > 0), 20_000, 'run under way');
+    // Under way: the source has served a page (with 200 ms per page the run is far from its reconcile).
+    const served = setup.sim.http.count('items');
+    await eventually(async () => setup.sim.http.count('items') > served, 20_000, 'run under way');
     // Written with this integration's own User-Agent (so owned), but after the run started: fresh, not stale.
     port().putEntity('service', { identifier: 'fresh-during-run', properties: { version: 1 } }, { datasource: `port-sync/${setup.integration}/` });
     const report = await handle.result();

@@ -40,7 +40,8 @@ before(async () => {
   metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
   configFile = writeConfigFile({
     ...(setup.config as ConfigInput),
-    worker: { taskQueue: setup.config.worker.taskQueue, healthPort, metricsPort, shutdownGraceTime: `${GRACE_MS / 1000}s` },
+    // One kind after the other: the kill test stops the worker in the second kind, after the first is done.
+    worker: { taskQueue: setup.config.worker.taskQueue, healthPort, metricsPort, shutdownGraceTime: `${GRACE_MS / 1000}s`, parallelKinds: 1 },
   });
 });
 

@@ -1,0 +1,32 @@
+// Which kinds a kind must wait for. Kinds come in the source's dependency order; a kind only has to
+// wait for the earlier kinds whose blueprints its own blueprints relate to (so relation targets exist
+// first), and the others can run beside it. Without blueprint definitions (a custom mapping, a blueprint
+// computed per item) a kind waits for every kind before it, which is the plain sequential order. A kind
+// also waits for the kinds whose reads it takes over (the connector's `readsAfter`).
+import type { BlueprintBody } from '../port/schemas';
+
+export function kindDependencies(
+  kinds: string[],
+  blueprintsOf: (kind: string) => string[] | undefined,
+  blueprints: BlueprintBody[] | undefined,
+  /** Earlier kinds a kind waits for whatever its blueprints (it takes over their reads). */
+  readsAfter: Record<string, string[]> = {},
+): Record<string, string[]> {
+  const targets = new Map<string, Set<string>>();
+  for (const bp of blueprints ?? []) targets.set(bp.identifier, new Set(Object.values(bp.relations ?? {}).map((r) => r.target)));
+  const after: Record<string, string[]> = {};
+  kinds.forEach((kind, i) => {
+    const earlier = kinds.slice(0, i);
+    const own = blueprintsOf(kind);
+    if (!blueprints || !own || own.some((bp) => !targets.has(bp))) {
+      after[kind] = earlier;
+      return;
+    }
+    const wanted = new Set(own.flatMap((bp) => [...targets.get(bp)!]));
+    after[kind] = earlier.filter((other) => {
+      const theirs = blueprintsOf(other);
+      return !theirs || theirs.some((bp) => wanted.has(bp)) || (readsAfter[kind] ?? []).includes(other);
+    });
+  });
+  return after;
+}
