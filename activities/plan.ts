@@ -6,6 +6,7 @@ import type { Config } from '../config/schema';
 import type { SourceScope } from './connector';
 import { withHttpFailures } from './http/errors';
 import { countingRequests, type RequestCounts } from './http/requestCount';
+import { startOrder } from './engine/kindOrder';
 import type { IntegrationRuntime } from './runtime';
 
 export interface SyncPlan {
@@ -20,6 +21,8 @@ export interface SyncPlan {
   after: Record<string, string[]>;
   /** How many kinds may run at once. */
   parallelKinds: number;
+  /** The order in which kinds that may run are started (engine/kindOrder.ts startOrder). */
+  startOrder: string[];
 }
 
 export const apiTaskQueue = (mainQueue: string, api: string) => `${mainQueue}.${api}`;
@@ -50,12 +53,14 @@ export async function planSync(runtime: IntegrationRuntime, config: Config, inpu
   }
   // Keep dependency order whatever order the caller listed the kinds in.
   const kinds = input.kinds?.length ? all.filter((k) => input.kinds!.includes(k)) : all;
+  const after = Object.fromEntries(kinds.map((k) => [k, (runtime.after[k] ?? []).filter((dep) => kinds.includes(dep))]));
   return {
     kinds,
     ignoredKinds: runtime.ignoredKinds,
     taskQueue: apiTaskQueue(config.worker.taskQueue, runtime.connector.api),
-    after: Object.fromEntries(kinds.map((k) => [k, (runtime.after[k] ?? []).filter((dep) => kinds.includes(dep))])),
+    after,
     parallelKinds: config.worker.parallelKinds,
+    startOrder: startOrder(kinds, after),
     ...(scoped?.identifierPrefix ? { identifierPrefix: scoped.identifierPrefix } : {}),
   };
 }

@@ -100,6 +100,8 @@ export interface SyncResume {
   /** The kinds each kind waits for, and how many run at once (from the plan; absent in runs from before kinds ran side by side). */
   after?: Record<string, string[]>;
   parallelKinds?: number;
+  /** The order in which kinds that may run are started (from the plan). */
+  startOrder?: string[];
 }
 
 export interface SyncReport {

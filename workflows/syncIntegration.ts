@@ -124,6 +124,7 @@ async function runSync(input: SyncInput & { trigger: Trigger }): Promise<SyncRep
   // Without a plan's dependencies (a run from before), every kind waits for the ones before it.
   let after = input.resume?.after ?? {};
   let parallelKinds = input.resume?.parallelKinds ?? 1;
+  let startOrder = input.resume?.startOrder;
   if (!taskQueue) {
     // A mapping that does not compile fails here, before any write.
     const plan = await control.planSync({ integration: input.integration, kinds: input.kinds, scope: input.scope });
@@ -131,6 +132,7 @@ async function runSync(input: SyncInput & { trigger: Trigger }): Promise<SyncRep
     identifierPrefix = plan.identifierPrefix ?? identifierPrefix;
     after = plan.after;
     parallelKinds = plan.parallelKinds;
+    startOrder = plan.startOrder;
     taskQueue = plan.taskQueue;
     upsertSearchAttributes([
       { key: INTEGRATION_ATTR, value: input.integration },
@@ -140,7 +142,7 @@ async function runSync(input: SyncInput & { trigger: Trigger }): Promise<SyncRep
     if (!report.dryRun) addRequests(report, (await control.prepareTarget({ integration: input.integration })).requests);
   }
   const pages = proxyActivities<Activities>({ ...PAGE_ACTIVITY, taskQueue });
-  const resume = () => ({ startedAt: report.startedAt, kinds: report.kinds, digests, requests: report.requests, runs: report.runs, taskQueue: taskQueue!, identifierPrefix, after, parallelKinds });
+  const resume = () => ({ startedAt: report.startedAt, kinds: report.kinds, digests, requests: report.requests, runs: report.runs, taskQueue: taskQueue!, identifierPrefix, after, parallelKinds, startOrder });
 
   /** Pages a kind until it is done, fails for good, or (side by side) the history asks for continue-as-new. */
   const syncKind = async (kind: KindProgress, sideBySide: boolean) => {
@@ -172,15 +174,21 @@ async function runSync(input: SyncInput & { trigger: Trigger }): Promise<SyncRep
 
   try {
     if (patched(KINDS_SIDE_BY_SIDE)) {
-      // A kind starts once the kinds it waits for (its relation targets) have ended, up to parallelKinds at once.
+      // A kind starts once the kinds it waits for (its relation targets) have ended, in the plan's start
+      // order (the kinds most others wait for first).
       const ended = (name: string) => ['done', 'failed'].includes(report.kinds.find((k) => k.kind === name)?.status ?? 'done');
       const running = new Map<string, Promise<string>>();
+      const awaited = new Set(Object.values(after).flat());
+      const byName = new Map(report.kinds.map((k) => [k.kind, k]));
+      const order = (startOrder ?? report.kinds.map((k) => k.kind)).flatMap((name) => byName.get(name) ?? []);
       for (;;) {
         if (!workflowInfo().continueAsNewSuggested) {
-          for (const kind of report.kinds) {
-            if (running.size >= parallelKinds) break;
+          for (const kind of order) {
             if (kind.status === 'done' || kind.status === 'failed' || running.has(kind.kind)) continue;
             if (!(after[kind.kind] ?? []).every(ended)) continue;
+            // Kinds others wait for are on the way to the end: they start as soon as they may. The limit
+            // holds for the kinds nothing waits for, which fill the lanes meanwhile.
+            if (!awaited.has(kind.kind) && running.size >= parallelKinds) continue;
             running.set(kind.kind, syncKind(kind, true).then(() => kind.kind));
           }
         }

@@ -30,3 +30,22 @@ export function kindDependencies(
   });
   return after;
 }
+
+/**
+ * The order in which kinds that may run are started: the kinds most others wait for (directly or not)
+ * first, so the chain to the last kinds is short; otherwise the source's order. Humanitec: application,
+ * environment, then workload and resourceGraph, which the write-only `resource` kind waits for, before
+ * the kinds nothing waits for.
+ */
+export function startOrder(kinds: string[], after: Record<string, string[]>): string[] {
+  const waitingFor = (kind: string): Set<string> => {
+    const out = new Set<string>();
+    const visit = (k: string) => {
+      for (const other of kinds) if ((after[other] ?? []).includes(k) && !out.has(other)) (out.add(other), visit(other));
+    };
+    visit(kind);
+    return out;
+  };
+  const waiting = new Map(kinds.map((k) => [k, waitingFor(k).size]));
+  return kinds.map((k, i) => ({ k, i })).sort((a, b) => waiting.get(b.k)! - waiting.get(a.k)! || a.i - b.i).map(({ k }) => k);
+}

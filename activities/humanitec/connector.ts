@@ -257,17 +257,23 @@ export function createHumanitecConnector(integration: IntegrationOf<'humanitec'>
   };
 
   /** One page of an app walk: the next `appsPerPage` apps after the cursor's, read concurrently. */
-  const readAppPage = async (kind: HumanitecKind, cursor: { after: string } | undefined, signal: AbortSignal, run: string, scope?: { app: string; env?: string }): Promise<Page> => {
+  /** Which apps a page of an app walk holds, and the cursor after it: known from the app list alone. */
+  const planAppPage = async (cursor: { after: string } | undefined, signal: AbortSignal, scope?: { app: string; env?: string }) => {
     const apps = scope ? [await scopedApp(scope, signal)] : await listApps(signal);
     const start = cursor ? apps.findIndex((a) => a.id > cursor.after) : 0;
     const batch = start < 0 ? [] : apps.slice(start, start + appsPerPage);
+    const last = batch.at(-1);
+    const more = start >= 0 && start + appsPerPage < apps.length;
+    return { batch, next: more && last ? last.id : undefined };
+  };
+
+  const readAppPage = async (kind: HumanitecKind, plan: ReturnType<typeof planAppPage>, signal: AbortSignal, run: string, scope?: { app: string; env?: string }): Promise<Page> => {
+    const { batch, next } = await plan;
     const lists = await allOrAbort(signal, batch.map((app) => (s: AbortSignal) => appItems(kind, app, scope?.env, s, run)));
     let items = lists.flat();
     // Graph nodes are global (guresid): an env that shares one with another lists it again.
     if (kind === 'resourceGraph') items = dedupe(items as Array<{ guresid: string }>, (n) => n.guresid);
-    const last = batch.at(-1);
-    const more = start >= 0 && start + appsPerPage < apps.length;
-    return more && last ? { items, next: JSON.stringify({ after: last.id }) } : { items };
+    return next ? { items, next: JSON.stringify({ after: next }) } : { items };
   };
 
   // Read-ahead: while the engine maps, diffs and writes a page of an app walk, the next pages are read
@@ -275,7 +281,7 @@ export function createHumanitecConnector(integration: IntegrationOf<'humanitec'>
   // two pages keep it busy across the end of a page). Per walk (kind and scope), each page used once,
   // by the next fetch of its cursor on this worker, dropped after APP_LIST_TTL_MS. A read-ahead that
   // failed is read again under the activity's own signal.
-  type Ahead = { after: string; controller: AbortController; page: Promise<Page> };
+  type Ahead = { after: string; controller: AbortController; page: Promise<Page>; next: Promise<string | undefined> };
   const readAhead = new Map<string, Ahead[]>();
   const walkOf = (kind: HumanitecKind, scope?: { app: string; env?: string }) => JSON.stringify([kind, scope?.app, scope?.env]);
   const drop = (walk: string, entries: Ahead[]) => {
@@ -291,7 +297,10 @@ export function createHumanitecConnector(integration: IntegrationOf<'humanitec'>
     const queue = readAhead.get(walk) ?? [];
     if (queue.length >= READ_AHEAD_PAGES || queue.some((e) => e.after === after)) return;
     const controller = new AbortController();
-    const entry: Ahead = { after, controller, page: readAppPage(kind, { after }, controller.signal, run, scope) };
+    const plan = planAppPage({ after }, controller.signal, scope);
+    const entry: Ahead = { after, controller, page: readAppPage(kind, plan, controller.signal, run, scope), next: plan.then((p) => p.next) };
+    // Handled where the page is used; a page dropped unused (or aborted) must not be an unhandled rejection.
+    entry.page.catch(() => undefined);
     queue.push(entry);
     readAhead.set(walk, queue);
     continueAfter(kind, run, scope, entry);
@@ -300,11 +309,16 @@ export function createHumanitecConnector(integration: IntegrationOf<'humanitec'>
     }, APP_LIST_TTL_MS).unref();
   };
 
-  /** Reads ahead the page after `entry` (once it is read) while the walk is still `READ_AHEAD_PAGES` short. */
+  /**
+   * Reads ahead the page after `entry` while the walk is still `READ_AHEAD_PAGES` short. It starts as soon
+   * as its cursor is known (from the app list), not when `entry` is read: pages overlap, so the slots stay
+   * busy across the tail of each page; the semaphore serves requests in order, so the earliest page still
+   * goes first.
+   */
   const continueAfter = (kind: HumanitecKind, run: string, scope: { app: string; env?: string } | undefined, entry: Ahead) => {
-    void entry.page.then(
-      (page) => {
-        if (page.next && readAhead.get(walkOf(kind, scope))?.includes(entry)) readAheadFrom(kind, (JSON.parse(page.next) as { after: string }).after, run, scope);
+    void entry.next.then(
+      (next) => {
+        if (next && readAhead.get(walkOf(kind, scope))?.includes(entry)) readAheadFrom(kind, next, run, scope);
       },
       () => undefined,
     );
@@ -327,7 +341,7 @@ export function createHumanitecConnector(integration: IntegrationOf<'humanitec'>
         return undefined;
       });
     }
-    page ??= await readAppPage(kind, cursor, signal, run, scope);
+    page ??= await readAppPage(kind, planAppPage(cursor, signal, scope), signal, run, scope);
     if (page.next) readAheadFrom(kind, (JSON.parse(page.next) as { after: string }).after, run, scope);
     const last = readAhead.get(walk)?.at(-1);
     if (last) continueAfter(kind, run, scope, last);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { kindDependencies } from '../../activities/engine/kindOrder';
+import { kindDependencies, startOrder } from '../../activities/engine/kindOrder';
 import type { BlueprintBody } from '../../activities/port/schemas';
 
 const bp = (identifier: string, relations: Record<string, string> = {}): BlueprintBody => ({
@@ -39,4 +39,11 @@ test("a kind also waits for the earlier kinds whose reads it takes over (the con
   const blueprintsOf = of({ application: ['app'], environment: ['env'], graph: ['node'] });
   assert.deepEqual(kindDependencies(kinds, blueprintsOf, blueprints).graph, []);
   assert.deepEqual(kindDependencies(kinds, blueprintsOf, blueprints, { graph: ['environment'] }).graph, ['environment']);
+});
+
+test('the kinds most others wait for start first; otherwise the source order holds', () => {
+  const after = { application: [], environment: ['application'], workload: ['environment'], graph: ['environment'], resource: ['workload', 'graph'], values: ['application'], group: [], user: ['group'] };
+  const kinds = Object.keys(after);
+  assert.deepEqual(startOrder(kinds, after), ['application', 'environment', 'workload', 'graph', 'group', 'resource', 'values', 'user']);
+  assert.deepEqual(startOrder(['a', 'b', 'c'], { a: [], b: [], c: [] }), ['a', 'b', 'c']);
 });
