@@ -41,7 +41,11 @@ export function startOrder(kinds: string[], after: Record<string, string[]>): st
   const waitingFor = (kind: string): Set<string> => {
     const out = new Set<string>();
     const visit = (k: string) => {
-      for (const other of kinds) if ((after[other] ?? []).includes(k) && !out.has(other)) (out.add(other), visit(other));
+      for (const other of kinds) {
+        if (!(after[other] ?? []).includes(k) || out.has(other)) continue;
+        out.add(other);
+        visit(other);
+      }
     };
     visit(kind);
     return out;
