@@ -5,7 +5,7 @@ import type { CompiledMapping } from '../mapping';
 import { digestSize, ProducedSet } from './digest';
 import type { OwnedEntity } from './entity';
 import { planDeletes } from './reconcile';
-import { chunk, PLAN_LINES } from './syncPage';
+import { chunk, forEachLimit, PLAN_LINES } from './syncPage';
 import type { Target } from './target';
 
 export interface RunKind {
@@ -50,6 +50,8 @@ export interface ReconcileRunInput {
 }
 
 const MAX_FAILURES_REPORTED = 20;
+/** Blueprints whose owned entities are listed at once (each listing reads its pages one after the other). */
+const LISTINGS_AT_ONCE = 4;
 
 export const emptyOutcome = (dryRun: boolean): ReconcileOutcome => ({
   status: dryRun ? 'dry-run' : 'done',
@@ -78,13 +80,16 @@ export async function reconcileRun(input: ReconcileRunInput): Promise<ReconcileO
   const scope = blueprintsInScope(input.mapping, input.kinds.map((k) => k.kind));
   if (scope.blueprints.length === 0) return refuse(`nothing deleted: ${scope.excluded.join('; ') || 'no blueprint to reconcile'}`);
 
-  const owned: OwnedEntity[] = [];
-  for (const blueprint of scope.blueprints) {
+  // Blueprints are listed side by side (each one's pages follow its cursor, one after the other): at the
+  // end of a Humanitec sync that is 13 listings, ~50 searches, which took ~1.5 s one after the other.
+  const listed = new Map<string, OwnedEntity[]>(scope.blueprints.map((bp) => [bp, []]));
+  await forEachLimit(scope.blueprints, LISTINGS_AT_ONCE, async (blueprint) => {
     for await (const page of input.target.listOwned(blueprint, input.signal)) {
-      owned.push(...page);
+      listed.get(blueprint)!.push(...page);
       input.progress?.();
     }
-  }
+  });
+  const owned = [...listed.values()].flat();
   const produced = new ProducedSet(input.kinds.flatMap((k) => k.digests));
   const plan = planDeletes({
     owned,
