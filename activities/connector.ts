@@ -49,8 +49,9 @@ export interface Connector {
    * One page of a kind; `scope`, when given, limits it to that part of the source. `run` names the sync
    * run (the same across its activities, retries and continue-as-new): reads one kind hands over to a
    * later kind stay within their run, so a webhook's refresh never takes what an earlier run read.
+   * `urgent`: other kinds of the run wait for this one; a connector may serve its requests first.
    */
-  fetchPage(kind: string, cursor: string | undefined, signal: AbortSignal, scope?: SourceScope, run?: string): Promise<Page>;
+  fetchPage(kind: string, cursor: string | undefined, signal: AbortSignal, scope?: SourceScope, run?: string, urgent?: boolean): Promise<Page>;
   /**
    * Earlier kinds whose reads a kind takes over (Humanitec: resourceGraph takes environment's env lists):
    * it runs after them even where its blueprints do not relate to theirs.

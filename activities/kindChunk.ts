@@ -20,6 +20,8 @@ export interface KindChunkInput {
   scope?: SourceScope;
   /** When the run started (ISO): the target's caches from before are stale. */
   startedAt?: string;
+  /** Other kinds of the run wait for this one (side by side): its source requests may go first. */
+  urgent?: boolean;
 }
 
 /** A paging activity returns after this long (or worker.pagesPerActivity pages) so progress lands in history. */
@@ -86,7 +88,7 @@ export async function syncKindChunk(runtime: IntegrationRuntime, config: Config,
       let cursor = from;
       const started = Date.now();
       do {
-        const page = await runtime.connector.fetchPage(input.kind, cursor, signal, input.scope, run);
+        const page = await runtime.connector.fetchPage(input.kind, cursor, signal, input.scope, run, input.urgent);
         for (const item of page.items) items.push(item);
         pages += 1;
         cursor = page.next;

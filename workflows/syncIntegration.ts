@@ -145,11 +145,11 @@ async function runSync(input: SyncInput & { trigger: Trigger }): Promise<SyncRep
   const resume = () => ({ startedAt: report.startedAt, kinds: report.kinds, digests, requests: report.requests, runs: report.runs, taskQueue: taskQueue!, identifierPrefix, after, parallelKinds, startOrder });
 
   /** Pages a kind until it is done, fails for good, or (side by side) the history asks for continue-as-new. */
-  const syncKind = async (kind: KindProgress, sideBySide: boolean) => {
+  const syncKind = async (kind: KindProgress, sideBySide: boolean, urgent = false) => {
     kind.status = 'running';
     try {
       for (;;) {
-        const chunk = await pages.syncKindChunk({ integration: input.integration, kind: kind.kind, cursor: kind.cursor, dryRun: report.dryRun, scope: input.scope, startedAt: report.startedAt });
+        const chunk = await pages.syncKindChunk({ integration: input.integration, kind: kind.kind, cursor: kind.cursor, dryRun: report.dryRun, scope: input.scope, startedAt: report.startedAt, ...(urgent ? { urgent } : {}) });
         addChunk(kind, chunk);
         addRequests(report, chunk.requests);
         if (chunk.digest) (digests[kind.kind] ??= []).push(chunk.digest);
@@ -189,7 +189,7 @@ async function runSync(input: SyncInput & { trigger: Trigger }): Promise<SyncRep
             // Kinds others wait for are on the way to the end: they start as soon as they may. The limit
             // holds for the kinds nothing waits for, which fill the lanes meanwhile.
             if (!awaited.has(kind.kind) && running.size >= parallelKinds) continue;
-            running.set(kind.kind, syncKind(kind, true).then(() => kind.kind));
+            running.set(kind.kind, syncKind(kind, true, awaited.has(kind.kind)).then(() => kind.kind));
           }
         }
         if (running.size === 0) break;

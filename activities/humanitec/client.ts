@@ -2,6 +2,7 @@
 // every answer checked against its schema (schemas.ts), `Link: <…>; rel="next"` pagination where the
 // API paginates (pipelines), and at most `readConcurrency` requests in flight per client. Retries,
 // Retry-After and pacing per org come from apiClient (docs/http.md).
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { ApplicationFailure } from '@temporalio/common';
 import type { KyInstance } from 'ky';
 import type { z } from 'zod';
@@ -44,19 +45,26 @@ export interface ListPage<T> {
   next?: string;
 }
 
-/** A counting semaphore: each request holds one slot, so nesting never deadlocks. */
+/** Requests made under `urgent.run(true, ...)` wait in the front queue of the semaphore. */
+export const urgent = new AsyncLocalStorage<boolean>();
+
+/**
+ * A counting semaphore: each request holds one slot, so nesting never deadlocks. A freed slot goes to
+ * the longest-waiting urgent request (of a kind other kinds wait for), else to the longest-waiting one.
+ */
 export class Semaphore {
   private active = 0;
   private readonly waiting: Array<() => void> = [];
+  private readonly waitingUrgent: Array<() => void> = [];
   constructor(readonly size: number) {}
 
   async run<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.active >= this.size) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    if (this.active >= this.size) await new Promise<void>((resolve) => (urgent.getStore() ? this.waitingUrgent : this.waiting).push(resolve));
     else this.active += 1;
     try {
       return await fn();
     } finally {
-      const next = this.waiting.shift();
+      const next = this.waitingUrgent.shift() ?? this.waiting.shift();
       if (next) next();
       else this.active -= 1;
     }

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { Connector, EventOutcome, Page, ScopePlan, SourceScope } from '../connector';
 import type { IntegrationOf } from '../connectors';
 import { HUMANITEC_BLUEPRINTS } from './blueprints';
-import { HUMANITEC_API, HumanitecClient } from './client';
+import { HUMANITEC_API, HumanitecClient, urgent } from './client';
 import { HandOver } from './handOver';
 import type { ActiveResource, Application, DependencyGraph, Environment, GraphNode } from './schemas';
 
@@ -373,6 +373,39 @@ export function createHumanitecConnector(integration: IntegrationOf<'humanitec'>
     return members.filter((m) => m.type === 'user').map((u) => ({ ...u, groups: [...new Set(groupsOf.get(u.id) ?? [])].sort() }));
   };
 
+  const fetchKindPage = async (kind: string, cursorText: string | undefined, signal: AbortSignal, sourceScope: SourceScope | undefined, run: string): Promise<Page> => {
+    if (!(HUMANITEC_KINDS as readonly string[]).includes(kind)) {
+      throw ApplicationFailure.nonRetryable(`humanitec: no kind "${kind}" (kinds: ${HUMANITEC_KINDS.join(', ')})`, 'UnknownKind');
+    }
+    const k = kind as HumanitecKind;
+    const cursor = parseCursor(kind, cursorText);
+    let scope: { app: string; env?: string } | undefined;
+    if (sourceScope) {
+      try {
+        scope = readScope(sourceScope);
+      } catch (err) {
+        throw ApplicationFailure.nonRetryable(`humanitec: ${(err as Error).message}`, 'UnknownScope');
+      }
+      if (!planHumanitecScope(sourceScope).kinds.includes(k)) {
+        throw ApplicationFailure.nonRetryable(`humanitec: kind "${kind}" is not part of a run scoped to ${JSON.stringify(sourceScope)}`, 'UnknownScope');
+      }
+    }
+    switch (k) {
+      case 'application':
+        return { items: scope ? [await scopedApp(scope, signal)] : await listApps(signal, true) };
+      case 'secretStore':
+        return { items: await client.listSecretStores(signal) };
+      case 'pipeline':
+        return pipelines(cursor, signal, scope);
+      case 'group':
+        return { items: (await client.listUsers(signal)).filter((m) => m.type === 'group') };
+      case 'user':
+        return { items: await users(signal) };
+      default:
+        return appWalk(k, cursor, signal, run, scope);
+    }
+  };
+
   return {
     api: HUMANITEC_API,
     kinds: () => [...HUMANITEC_KINDS],
@@ -382,37 +415,9 @@ export function createHumanitecConnector(integration: IntegrationOf<'humanitec'>
     // The kinds that take env lists, active resources and graphs from an earlier kind (handOver.ts) run after it.
     readsAfter: { resourceGraph: ['environment'], resource: ['environment', 'workload', 'resourceGraph'] },
 
-    async fetchPage(kind, cursorText, signal, sourceScope, run = '') {
-      if (!(HUMANITEC_KINDS as readonly string[]).includes(kind)) {
-        throw ApplicationFailure.nonRetryable(`humanitec: no kind "${kind}" (kinds: ${HUMANITEC_KINDS.join(', ')})`, 'UnknownKind');
-      }
-      const k = kind as HumanitecKind;
-      const cursor = parseCursor(kind, cursorText);
-      let scope: { app: string; env?: string } | undefined;
-      if (sourceScope) {
-        try {
-          scope = readScope(sourceScope);
-        } catch (err) {
-          throw ApplicationFailure.nonRetryable(`humanitec: ${(err as Error).message}`, 'UnknownScope');
-        }
-        if (!planHumanitecScope(sourceScope).kinds.includes(k)) {
-          throw ApplicationFailure.nonRetryable(`humanitec: kind "${kind}" is not part of a run scoped to ${JSON.stringify(sourceScope)}`, 'UnknownScope');
-        }
-      }
-      switch (k) {
-        case 'application':
-          return { items: scope ? [await scopedApp(scope, signal)] : await listApps(signal, true) };
-        case 'secretStore':
-          return { items: await client.listSecretStores(signal) };
-        case 'pipeline':
-          return pipelines(cursor, signal, scope);
-        case 'group':
-          return { items: (await client.listUsers(signal)).filter((m) => m.type === 'group') };
-        case 'user':
-          return { items: await users(signal) };
-        default:
-          return appWalk(k, cursor, signal, run, scope);
-      }
+    fetchPage(kind, cursorText, signal, sourceScope, run = '', isUrgent = false) {
+      // Its requests, and those of the pages it reads ahead, go first in the read slots.
+      return urgent.run(isUrgent, () => fetchKindPage(kind, cursorText, signal, sourceScope, run));
     },
 
     async applyEvent(event): Promise<EventOutcome> {
