@@ -50,7 +50,7 @@ export function shouldRetry(policy: RetryPolicy, error: Error, retryCount: numbe
     return retryCount <= (status === 429 ? policy.throttleRetries : limit);
   }
   if (error instanceof TimeoutError) return retryCount <= limit;
-  // Refused or reset connections, DNS failures: undici's fetch rejects with TypeError('fetch failed').
+  // Refused or reset connections, DNS failures: our fetch (fetch.ts), like undici's, rejects with TypeError('fetch failed').
   return error instanceof TypeError && error.message === 'fetch failed' && retryCount <= limit;
 }
 

@@ -201,8 +201,12 @@ export function createHumanitecConnector(integration: IntegrationOf<'humanitec'>
         envIds.map((env) => (s: AbortSignal) => unlessGone(() => read(env, s), app.id, env, s)),
       ).then((lists) => lists.flat());
     const envIds = app.envs.map((e) => e.id);
+    // Hand-over keys: the keeping kind and the taking kind must build the same one.
+    const appKey = `${run}|${app.id}`;
+    const envKey = (env: string) => `${appKey}/${env}`;
+    const graphKey = (env: string, graph: string) => `${envKey(env)}/${graph}`;
     const listEnvs = (s: AbortSignal) =>
-      kind === 'environment' ? envLists.keep(`${run}|${app.id}`, 2, () => client.listEnvs(app.id, s)) : envLists.take(`${run}|${app.id}`, () => client.listEnvs(app.id, s));
+      kind === 'environment' ? envLists.keep(appKey, 2, () => client.listEnvs(app.id, s)) : envLists.take(appKey, () => client.listEnvs(app.id, s));
     const envs = async (s: AbortSignal) => (await unlessGone(() => listEnvs(s), app.id, undefined, s)).filter((e) => !envOnly || e.id === envOnly);
 
     switch (kind) {
@@ -210,7 +214,7 @@ export function createHumanitecConnector(integration: IntegrationOf<'humanitec'>
         return (await envs(signal)).map((e) => ({ ...e, app_id: app.id }));
       case 'workload':
         return perEnv(envIds, async (env, s) =>
-          (await activeResources.keep(`${run}|${app.id}/${env}`, 1, () => client.listActiveResources(app.id, env, s)))
+          (await activeResources.keep(envKey(env), 1, () => client.listActiveResources(app.id, env, s)))
             .filter(isWorkload)
             .map((r) => ({ ...r, app_id: app.id, env_id: env })),
         );
@@ -221,7 +225,7 @@ export function createHumanitecConnector(integration: IntegrationOf<'humanitec'>
           graphs.map((g) => g.env),
           async (env, s) => {
             const graph = byEnv.get(env)!;
-            return (await envGraphs.keep(`${run}|${app.id}/${env}/${graph}`, 1, () => client.getDependencyGraph(app.id, env, graph, s))).nodes.map((n) => ({ ...n, app_id: app.id, env_id: env }));
+            return (await envGraphs.keep(graphKey(env, graph), 1, () => client.getDependencyGraph(app.id, env, graph, s))).nodes.map((n) => ({ ...n, app_id: app.id, env_id: env }));
           },
         );
       }
@@ -230,8 +234,8 @@ export function createHumanitecConnector(integration: IntegrationOf<'humanitec'>
         return perEnv(envIds, async (env, s) => {
           const graphId = graphOf.get(env);
           const [resources, graph] = await Promise.all([
-            activeResources.take(`${run}|${app.id}/${env}`, () => client.listActiveResources(app.id, env, s)),
-            graphId ? envGraphs.take(`${run}|${app.id}/${env}/${graphId}`, () => client.getDependencyGraph(app.id, env, graphId, s)) : Promise.resolve(undefined),
+            activeResources.take(envKey(env), () => client.listActiveResources(app.id, env, s)),
+            graphId ? envGraphs.take(graphKey(env, graphId), () => client.getDependencyGraph(app.id, env, graphId, s)) : Promise.resolve(undefined),
           ]);
           return enrichResources(app.id, env, resources, graph?.nodes ?? []);
         });
@@ -256,7 +260,6 @@ export function createHumanitecConnector(integration: IntegrationOf<'humanitec'>
     }
   };
 
-  /** One page of an app walk: the next `appsPerPage` apps after the cursor's, read concurrently. */
   /** Which apps a page of an app walk holds, and the cursor after it: known from the app list alone. */
   const planAppPage = async (cursor: { after: string } | undefined, signal: AbortSignal, scope?: { app: string; env?: string }) => {
     const apps = scope ? [await scopedApp(scope, signal)] : await listApps(signal);
@@ -267,6 +270,7 @@ export function createHumanitecConnector(integration: IntegrationOf<'humanitec'>
     return { batch, next: more && last ? last.id : undefined };
   };
 
+  /** One page of an app walk: the next `appsPerPage` apps after the cursor's, read concurrently. */
   const readAppPage = async (kind: HumanitecKind, plan: ReturnType<typeof planAppPage>, signal: AbortSignal, run: string, scope?: { app: string; env?: string }): Promise<Page> => {
     const { batch, next } = await plan;
     const lists = await allOrAbort(signal, batch.map((app) => (s: AbortSignal) => appItems(kind, app, scope?.env, s, run)));
@@ -278,7 +282,7 @@ export function createHumanitecConnector(integration: IntegrationOf<'humanitec'>
 
   // Read-ahead: while the engine maps, diffs and writes a page of an app walk, the next pages are read
   // (their requests take slots of the same semaphore, so `readConcurrency` still bounds all requests;
-  // two pages keep it busy across the end of a page). Per walk (kind and scope), each page used once,
+  // up to READ_AHEAD_PAGES pages, read side by side, keep it busy across the end of a page). Per walk (kind and scope), each page used once,
   // by the next fetch of its cursor on this worker, dropped after APP_LIST_TTL_MS. A read-ahead that
   // failed is read again under the activity's own signal.
   type Ahead = { after: string; controller: AbortController; page: Promise<Page>; next: Promise<string | undefined> };
