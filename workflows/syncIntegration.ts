@@ -217,7 +217,7 @@ async function runSync(input: SyncInput & { trigger: Trigger }): Promise<SyncRep
       dryRun: report.dryRun,
       identifierPrefix,
       scoped: input.scope !== undefined,
-      kinds: report.kinds.map((k) => ({ kind: k.kind, complete: !k.incomplete, incomplete: k.incomplete, digests: digests[k.kind] ?? [], produced: k.produced })),
+      kinds: report.kinds.map((k) => ({ kind: k.kind, complete: !k.incomplete, incomplete: k.incomplete, digests: digests[k.kind] ?? [], produced: k.produced, failed: k.failed })),
     });
     addReconcile(report, outcome);
     addRequests(report, outcome.requests);

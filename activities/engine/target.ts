@@ -37,6 +37,11 @@ export interface Target {
   upsert(blueprint: string, entities: Entity[], opts: UpsertOptions): Promise<UpsertResult>;
   /** Every entity of the blueprint this integration instance owns, page by page. */
   listOwned(blueprint: string, signal: AbortSignal): AsyncIterable<OwnedEntity[]>;
+  /**
+   * How many entities the blueprint holds, whoever wrote them. When that equals what the run produced
+   * there, nothing else is left to delete and reconcile need not list the blueprint.
+   */
+  count?(blueprint: string, signal: AbortSignal): Promise<number>;
   delete(blueprint: string, identifiers: string[], opts: { deleteDependents: boolean; signal: AbortSignal }): Promise<DeleteResult>;
   /**
    * Mapped entities in the form getMany returns them, when the target stores values differently from

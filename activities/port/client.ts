@@ -18,6 +18,7 @@ import {
   bulkDeleteRequestSchema,
   bulkDeleteResponseSchema,
   bulkUpsertResponseSchema,
+  entitiesCountResponseSchema,
   entityBodySchema,
   entityResponseSchema,
   okResponseSchema,
@@ -121,6 +122,12 @@ export class PortClient {
     const path = `v1/blueprints/${seg(blueprint)}/entities`;
     const answer = await this.call('entity-upsert', 'post', path, entityResponseSchema, { json, searchParams: writeParams(opts), signal: opts.signal, ...idempotentPost });
     return answer.entity;
+  }
+
+  /** How many entities the blueprint holds, whoever wrote them (one request, however many there are). */
+  async countEntities(blueprint: string, signal?: AbortSignal): Promise<number> {
+    const path = `v1/blueprints/${seg(blueprint)}/entities-count`;
+    return (await this.call('entities', 'get', path, entitiesCountResponseSchema, { signal })).count;
   }
 
   /** True when deleted, false when Port had no such entity (404: it is gone either way). */

@@ -107,6 +107,9 @@ export const entityResponseSchema = z.object({ entity: portEntitySchema });
 
 export const okResponseSchema = z.object({ ok: z.literal(true) });
 
+/** GET /v1/blueprints/{bp}/entities-count: every entity of the blueprint, whoever wrote it. */
+export const entitiesCountResponseSchema = z.object({ ok: z.literal(true), count: z.number().int().min(0) });
+
 export const bulkUpsertResponseSchema = z.object({
   entities: z.array(z.looseObject({ identifier: z.string(), index: z.number().int().min(0), created: z.boolean() })),
   errors: z

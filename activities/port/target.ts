@@ -70,6 +70,10 @@ export class PortTarget implements Target {
     }
   }
 
+  count(blueprint: string, signal: AbortSignal): Promise<number> {
+    return this.client.countEntities(blueprint, signal);
+  }
+
   async delete(blueprint: string, identifiers: string[], opts: { deleteDependents: boolean; signal: AbortSignal }): Promise<DeleteResult> {
     const outcome = await deleteEntities(this.client, blueprint, identifiers, opts);
     return { deleted: outcome.deleted, failed: outcome.failed.map(redacted) };

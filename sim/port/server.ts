@@ -220,6 +220,11 @@ export class PortSim extends RecordingSim {
       body: { ok: true, entities: [...this.store.entities(params.blueprint!).values()].map(present) },
     }));
 
+    this.on('GET', '/v1/blueprints/:blueprint/entities-count', ({ params }) => {
+      this.store.blueprint(params.blueprint!);
+      return { status: 200, body: { ok: true, count: this.store.entities(params.blueprint!).size } };
+    });
+
     this.on('GET', '/v1/blueprints/:blueprint/entities/:entity', ({ params }) => {
       this.store.blueprint(params.blueprint!);
       const e = this.store.entity(params.blueprint!, params.entity!);

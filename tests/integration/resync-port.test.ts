@@ -78,10 +78,15 @@ test('a first resync creates the blueprints and every entity; a second writes no
   assert.ok(writes() >= (2 * ITEMS) / 20, `the first run's writes are counted (${writes()})`);
 
   const before = writes();
+  const [exchangesBefore, countsBefore] = [port().exchanges.length, port().http.count('GET /v1/blueprints/:blueprint/entities-count')];
   const second = await sync();
   assert.deepEqual(totals(second), { created: 0, updated: 0, deleted: 0 });
   assert.equal(second.kinds.reduce((n, k) => n + k.unchanged, 0), 2 * ITEMS);
   assert.equal(writes() - before, 0, 'no write request at all');
+  // Each blueprint holds just what the run produced: reconcile counts it instead of listing what it owns.
+  assert.equal(port().http.count('GET /v1/blueprints/:blueprint/entities-count') - countsBefore, 2);
+  const listings = port().exchanges.slice(exchangesBefore).filter((x) => JSON.stringify(x.requestBody ?? '').includes('$datasource'));
+  assert.equal(listings.length, 0, 'no search for owned entities');
 });
 
 test('changing 3 items writes 3; removing 5 deletes exactly those 5', async () => {

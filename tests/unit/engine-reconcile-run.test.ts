@@ -18,15 +18,18 @@ const mapping = compileMapping(
   { integration: 'test' },
 );
 
-function memoryTarget(owned: OwnedEntity[]): Target & { deleted: string[] } {
+function memoryTarget(owned: OwnedEntity[]): Target & { deleted: string[]; listed: string[] } {
   const deleted: string[] = [];
+  const listed: string[] = [];
   return {
     api: 'memory',
     maxBatch: 10,
     deleted,
+    listed,
     getMany: async () => new Map(),
     upsert: async () => ({ written: [], failed: [] }),
     async *listOwned(blueprint) {
+      listed.push(blueprint);
       yield owned.filter((e) => e.blueprint === blueprint && !deleted.includes(`${blueprint}/${e.identifier}`));
     },
     async delete(blueprint, ids) {
@@ -97,4 +100,70 @@ test('a blueprint another kind also writes is reconciled only when that kind ran
   });
   assert.deepEqual(blueprintsInScope(mapping, ['team', 'service', 'legacy']).blueprints, ['team', 'service']);
   assert.deepEqual(blueprintsInScope(mapping, ['any']), { blueprints: [], excluded: ['kind "any" computes its blueprint per item'] });
+});
+
+// Counting: a target that can say how many entities a blueprint holds (Port's entities-count) spares
+// the listing when that is exactly what the run produced, and only then.
+function countingTarget(held: OwnedEntity[]) {
+  return Object.assign(memoryTarget(held), { count: async (blueprint: string) => held.filter((e) => e.blueprint === blueprint).length });
+}
+const clean = (kind: RunKind): RunKind => ({ ...kind, failed: 0 });
+
+test('blueprints that hold just what the run produced are counted, not listed, and nothing is deleted', async () => {
+  const target = countingTarget([owned('team', 't1'), owned('team', 't2'), owned('service', 's1')]);
+  const kinds = [clean(runKind('team', 'team', ['t1', 't2'])), clean(runKind('service', 'service', ['s1'])), clean(runKind('legacy', 'service', ['s1']))];
+  const outcome = await reconcileRun({ ...base, target, kinds });
+  assert.equal(outcome.status, 'done');
+  assert.equal(outcome.settledByCount, true);
+  assert.deepEqual(target.listed, []);
+  assert.deepEqual(target.deleted, []);
+});
+
+test('one blueprint holding more than the run produced means listing them all, and its stale entity goes', async () => {
+  const target = countingTarget([owned('team', 't1'), owned('team', 't-old'), owned('service', 's1')]);
+  const kinds = [clean(runKind('team', 'team', ['t1'])), clean(runKind('service', 'service', ['s1'])), clean(runKind('legacy', 'service', []))];
+  const outcome = await reconcileRun({ ...base, target, kinds });
+  assert.equal(outcome.settledByCount, undefined);
+  assert.deepEqual(target.listed.sort(), ['service', 'team']);
+  assert.deepEqual(target.deleted, ['team/t-old']);
+});
+
+test('a stale entity of a listed blueprint that a counted one points to is kept', async () => {
+  // "service" alone would settle by its count; its entity still points to the stale team t-old.
+  const s1 = { ...owned('service', 's1'), relations: { team: 't-old' } };
+  const target = countingTarget([owned('team', 't1'), owned('team', 't-old'), s1]);
+  const kinds = [clean(runKind('team', 'team', ['t1'])), clean(runKind('service', 'service', ['s1'])), clean(runKind('legacy', 'service', []))];
+  const outcome = await reconcileRun({ ...base, target, kinds });
+  assert.equal(outcome.keptAsRelationTarget, 1);
+  assert.deepEqual(target.deleted, []);
+});
+
+test('a count that matches only because an item failed still lists: the stale entity is found', async () => {
+  // t-new failed to write (absent from the target), t-old is stale: the count (2) equals the produced (2).
+  const target = countingTarget([owned('team', 't1'), owned('team', 't-old')]);
+  const team = { ...runKind('team', 'team', ['t1', 't-new']), failed: 1 };
+  await reconcileRun({ ...base, target, kinds: [team] });
+  assert.deepEqual(target.listed, ['team']);
+  assert.deepEqual(target.deleted, ['team/t-old']);
+  // The same numbers from a run recorded before failures were carried (failed unknown): listed too.
+  const older = countingTarget([owned('team', 't1'), owned('team', 't-old')]);
+  await reconcileRun({ ...base, target: older, kinds: [runKind('team', 'team', ['t1', 't-new'])] });
+  assert.deepEqual(older.deleted, ['team/t-old']);
+});
+
+test('dry runs, scoped runs and kinds writing several blueprints list instead of counting', async () => {
+  const held = [owned('team', 't1'), owned('team', 'x-old')];
+  const dry = countingTarget(held);
+  await reconcileRun({ ...base, dryRun: true, target: dry, kinds: [clean(runKind('team', 'team', ['t1', 't-new']))] });
+  assert.deepEqual(dry.listed, ['team']);
+  const scoped = countingTarget(held);
+  await reconcileRun({ ...base, identifierPrefix: 't', target: scoped, kinds: [clean(runKind('team', 'team', ['t1', 'x-old']))] });
+  assert.deepEqual(scoped.listed, ['team']);
+  const both = compileMapping(
+    { resources: [resource('team', '"team"'), { ...resource('team', '"group"') }] },
+    { integration: 'test' },
+  );
+  const several = countingTarget(held);
+  await reconcileRun({ ...base, mapping: both, target: several, kinds: [clean(runKind('team', 'team', ['t1', 'x-old']))] });
+  assert.deepEqual(several.listed.sort(), ['group', 'team']);
 });

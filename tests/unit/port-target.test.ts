@@ -92,6 +92,16 @@ test('getMany returns the current state of the identifiers Port has', async () =
   assert.deepEqual(found.get('h-2'), { identifier: 'h-2', blueprint: 'service', properties: { lang: 'go' }, relations: { dependsOn: ['h-1'] }, team: [] });
 });
 
+test('count is every entity of the blueprint, whoever wrote it, in one request; an unknown blueprint is a 404', async () => {
+  sim.putBlueprint({ identifier: 'counted', title: 'Counted', schema: { properties: {} } });
+  await hum.upsert('counted', ['c-1', 'c-2'].map((id) => ({ identifier: id, blueprint: 'counted', properties: {}, relations: {} })), write);
+  sim.putEntity('counted', { identifier: 'by-hand' });
+  const seen = sim.exchanges.length;
+  assert.equal(await humanitec.count('counted', signal), 3);
+  assert.deepEqual(sim.exchanges.slice(seen).map((x) => `${x.method} ${x.path}`), ['GET /v1/blueprints/counted/entities-count']);
+  await assert.rejects(hum.count('no-such-blueprint', signal), /404/);
+});
+
 test('delete without dependents: a refused bulk request falls back to one by one and reports the refused', async () => {
   await hum.upsert('service', [entity('d-1'), entity('d-2', { dependsOn: ['d-1'] }), entity('d-3'), entity('d-4')], write);
   const result = await hum.delete('service', ['d-1', 'd-3', 'gone-already'], { deleteDependents: false, signal });
