@@ -10,6 +10,11 @@ export interface Page {
   items: unknown[];
   /** Opaque cursor of the next page; absent on the last page. */
   next?: string;
+  /**
+   * Cursors of the pages after `next`, in order, when the source can name them now (offset or
+   * page-number pagination with a known total). The engine then reads several pages at once.
+   */
+  ahead?: string[];
 }
 
 /** Part of a source, e.g. `{ app: "shop", env: "dev" }`: what a targeted refresh (a webhook) re-reads. */

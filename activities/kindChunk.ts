@@ -4,7 +4,9 @@ import { activityInfo, cancellationSignal, heartbeat, log } from '@temporalio/ac
 import type { Config } from '../config/schema';
 import type { SourceScope } from './connector';
 import { DigestBuilder } from './engine/digest';
-import { emptyCounts, PLAN_LINES, syncPage, type PageCounts, type WrittenLog } from './engine/syncPage';
+import { BatchPipeline } from './engine/batchPipeline';
+import { PageReader } from './engine/pageReader';
+import { emptyCounts, PLAN_LINES, readPage, writePage, type PageCounts, type WrittenLog } from './engine/syncPage';
 import { withHttpFailures } from './http/errors';
 import { countingRequests, type RequestCounts } from './http/requestCount';
 import { lifecycle } from './lifecycle';
@@ -40,6 +42,13 @@ const UPSERT_CONCURRENCY = 8;
 const BATCH_ITEMS = 1000;
 /** ...or fewer, once the batch's first page is this old: a slow source still checkpoints often. */
 const BATCH_MS = 250;
+/**
+ * Pages read ahead of the one being read, where the source names them (Page.ahead): offset pagination
+ * is then no longer one request after the other. The API's limiter still paces them.
+ */
+const PAGES_AHEAD = 4;
+/** Batches read (source and target) ahead of the one being written, for a fast source. */
+const BATCHES_AHEAD = 2;
 
 export interface KindChunk extends PageCounts {
   pages: number;
@@ -80,34 +89,43 @@ export async function syncKindChunk(runtime: IntegrationRuntime, config: Config,
   const tags = { integration: input.integration, kind: input.kind };
   // A page that waits out a rate limit still reports in; the details are always the last whole page.
   const keepAlive = setInterval(() => heartbeat(chunk), 5_000);
-  return withHttpFailures(runtime.connector.api, () => countingRequests(chunk.requests, async () => {
-    // One batch: whole pages, so the cursor after it is a page boundary.
-    const fetchBatch = async (from: string | undefined, maxPages: number) => {
-      const items: unknown[] = [];
-      let pages = 0;
-      let cursor = from;
-      const started = Date.now();
-      do {
-        const page = await runtime.connector.fetchPage(input.kind, cursor, signal, input.scope, run, input.urgent);
-        for (const item of page.items) items.push(item);
-        pages += 1;
-        cursor = page.next;
-      } while (cursor && items.length < BATCH_ITEMS && Date.now() - started < BATCH_MS && pages < maxPages && !lifecycle.draining);
-      return { items, pages, cursor, full: items.length >= BATCH_ITEMS };
-    };
-    let ahead: ReturnType<typeof fetchBatch> | undefined;
-    const written: [string, string][] = [];
+  const reader = new PageReader(
+    (cursor) => runtime.connector.fetchPage(input.kind, cursor, signal, input.scope, run, input.urgent),
+    PAGES_AHEAD,
+    config.worker.pagesPerActivity,
+  );
+  // One batch: whole pages, so the cursor after it is a page boundary.
+  const fetchBatch = async (from: string | undefined, maxPages: number) => {
+    const items: unknown[] = [];
+    let pages = 0;
+    let cursor = from;
+    const started = Date.now();
     do {
-      const { items, pages, cursor, full } = await (ahead ?? fetchBatch(chunk.cursor, config.worker.pagesPerActivity - pagesThisAttempt));
-      ahead = undefined;
-      // A fast source (the batch filled up before BATCH_MS) is read one batch ahead while this one is
-      // diffed and written. A slow one is not: its pages are fetched once checkpointed pages are done.
-      const left = config.worker.pagesPerActivity - pagesThisAttempt - pages;
-      if (full && cursor && left > 0 && Date.now() < deadline && !lifecycle.draining) {
-        ahead = fetchBatch(cursor, left);
-        ahead.catch(() => undefined); // awaited below when used; a failure then fails the attempt
-      }
-      const outcome = await syncPage({
+      const page = await reader.read(cursor);
+      for (const item of page.items) items.push(item);
+      pages += 1;
+      cursor = page.next;
+    } while (cursor && items.length < BATCH_ITEMS && Date.now() - started < BATCH_MS && pages < maxPages && !lifecycle.draining);
+    return { items, pages, cursor, full: items.length >= BATCH_ITEMS };
+  };
+  // Source pages, target reads and writes overlap: batches are read up to BATCHES_AHEAD ahead of the one written.
+  const pipeline = new BatchPipeline(
+    {
+      fetch: fetchBatch,
+      read: (batch) => readPage({ kind: input.kind, items: batch.items, mapping: runtime.mapping, target: runtime.target, signal }),
+      mayReadAhead: () => Date.now() < deadline && !lifecycle.draining,
+    },
+    config.worker.pagesPerActivity,
+    BATCHES_AHEAD,
+  );
+  return withHttpFailures(runtime.connector.api, () => countingRequests(chunk.requests, async () => {
+    const written: [string, string][] = [];
+    // The batch each entity was last written in (this attempt): a batch read before then reads it again.
+    const writtenIn = new Map<string, number>();
+    let batchNo = 0;
+    do {
+      const { items, pages, cursor, read, readAfter } = await pipeline.next(chunk.cursor);
+      const outcome = await writePage({
         integration: input.integration,
         kind: input.kind,
         items,
@@ -118,11 +136,15 @@ export async function syncKindChunk(runtime: IntegrationRuntime, config: Config,
         signal,
         concurrency: UPSERT_CONCURRENCY,
         writtenBefore: chunk.inFlight,
+        writtenSinceRead: (blueprint, id) => (writtenIn.get(`${blueprint}\u0000${id}`) ?? -1) >= readAfter,
         onWritten: (blueprint, id, as) => {
           ((chunk.inFlight ??= {})[blueprint] ??= {})[id] = as;
           written.push([blueprint, id]);
+          writtenIn.set(`${blueprint}\u0000${id}`, batchNo);
         },
-      });
+      }, read);
+      pipeline.done();
+      batchNo += 1;
       // Counted now: what this batch wrote, and what it took over from a failed attempt.
       forget(chunk, [...written.splice(0), ...outcome.carried]);
       for (const key of Object.keys(emptyCounts()) as (keyof PageCounts)[]) chunk[key] += outcome[key];
@@ -141,20 +163,23 @@ export async function syncKindChunk(runtime: IntegrationRuntime, config: Config,
       metrics?.entities('failed', outcome.failed, tags);
     } while (
       chunk.cursor &&
-      (ahead !== undefined || Date.now() < deadline) &&
+      (pipeline.readingAhead || Date.now() < deadline) &&
       pagesThisAttempt < config.worker.pagesPerActivity &&
       digest.size < CHUNK_ITEMS &&
       !lifecycle.draining
     );
-    // Stopped with a batch read ahead (draining, or the digest is full): it goes unused, but no
+    // Stopped with batches read ahead (draining, or the digest is full): they go unused, but no
     // request of this attempt outlives it.
-    await ahead?.catch(() => undefined);
+    await pipeline.settle();
+    await reader.settle();
     // Written by a failed attempt, but gone from the source since: nothing left to count them by.
     delete chunk.inFlight;
     return chunk;
   }))
-    .catch((err: unknown) => {
+    .catch(async (err: unknown) => {
       heartbeat(chunk); // what this attempt wrote reaches the retry, whatever the throttle held back
+      await pipeline.settle();
+      await reader.settle();
       throw err;
     })
     .finally(() => clearInterval(keepAlive));

@@ -23,6 +23,8 @@ const { values } = parseArgs({
     entities: { type: 'string', default: '50000' },
     kinds: { type: 'string', default: '5' },
     'page-size': { type: 'string', default: '100' },
+    'resync-latency': { type: 'string', default: '0' },
+    timeline: { type: 'boolean', default: false },
     scale: { type: 'string', default: '0.01' },
     window: { type: 'string', default: '10' },
     'seed-sample': { type: 'string', default: '1000' },
@@ -75,6 +77,8 @@ if (runs('resync')) {
     entities: Number(values.entities),
     kinds: Number(values.kinds),
     pageSize: Number(values['page-size']),
+    latencyMs: Number(values['resync-latency']),
+    timeline: values.timeline,
     scale: Number(values.scale),
     windowSeconds: Number(values.window),
     seedSample: Number(values['seed-sample']),
@@ -86,8 +90,8 @@ if (runs('resync')) {
     const req = (r: ResyncRow) =>
       `port ${r.requests.port} (bulk ${r.requests['port bulk']}, search ${r.requests['port search']}, token ${r.requests['port token']}, other ${r.requests['port other']! + r.requests['port single']!}); demo ${r.requests.demo}`;
     print([
-      ['work', 's', 'entities', 'entities/s', 'written', 'requests', 'worker peak rss MB', 'history events', 'history bytes', 'runs', 'vs floor', 'vs seed'],
-      ...rows.map((r) => [r.work, fmt(r.seconds), String(r.entities), fmt(r.entitiesPerSecond, 0), String(r.writes), req(r), fmt(r.workerPeakRssMb, 0), String(r.historyEvents), String(r.historyBytes), String(r.runs), r.vsFloor ?? '-', r.vsSeed ?? '-']),
+      ['work', 's', 'entities', 'entities/s', 'written', 'requests', 'worker peak rss MB', 'worker cpu s', 'history events', 'history bytes', 'runs', 'vs floor', 'vs seed'],
+      ...rows.map((r) => [r.work, fmt(r.seconds), String(r.entities), fmt(r.entitiesPerSecond, 0), String(r.writes), req(r), fmt(r.workerPeakRssMb, 0), fmt(r.workerCpuSeconds), String(r.historyEvents), String(r.historyBytes), String(r.runs), r.vsFloor ?? '-', r.vsSeed ?? '-']),
     ]);
   }
 }

@@ -20,7 +20,7 @@ import { PORT_BUDGETS } from '../sim/port/rateLimit';
 import { freePort } from '../tests/helpers/ports';
 import { syncWorkflowId, type SyncReport } from '../workflows/definitions';
 import { startBenchStack } from './stack';
-import { peakRssMb, resetPeakRss, startBenchWorker } from './worker';
+import { cpuSeconds, peakRssMb, resetPeakRss, startBenchWorker } from './worker';
 
 export interface ResyncOptions {
   /** Entities in all, spread evenly over the kinds. */
@@ -28,6 +28,10 @@ export interface ResyncOptions {
   kinds: number;
   /** Items per source page. */
   pageSize: number;
+  /** Added to every answer of both simulators (0: as fast as they go). */
+  latencyMs: number;
+  /** Print each run's activities with their start and end (ms from the run's start). */
+  timeline?: boolean;
   /** Port's budgets are multiplied by this in case (b)... */
   scale: number;
   /** ...over windows of this many seconds (Port: 300). */
@@ -48,6 +52,8 @@ export interface ResyncRow {
   /** Per API, as the simulators counted them; Port also per route family. */
   requests: Record<string, number>;
   workerPeakRssMb: number;
+  /** CPU time the worker process used in the run (all its threads). */
+  workerCpuSeconds: number;
   historyEvents: number;
   historyBytes: number;
   runs: number;
@@ -92,6 +98,23 @@ export async function chainHistory(client: Client, workflowId: string, firstRunI
     runId = last?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
   }
   return { events, bytes, runs };
+}
+
+/** One line per run: each activity with its start and end, in ms from the workflow's start (continue-as-new not followed). */
+async function printTimeline(client: Client, workflowId: string, runId: string) {
+  const events = (await client.workflow.getHandle(workflowId, runId).fetchHistory()).events ?? [];
+  const ms = (e: (typeof events)[number]) => Number(e.eventTime?.seconds ?? 0) * 1000 + (e.eventTime?.nanos ?? 0) / 1e6;
+  const t0 = events[0] ? ms(events[0]) : 0;
+  const types = new Map<string, string>();
+  const startedAt = new Map<string, number>();
+  const parts: string[] = [];
+  for (const e of events) {
+    if (e.activityTaskScheduledEventAttributes) types.set(String(e.eventId), e.activityTaskScheduledEventAttributes.activityType?.name ?? '?');
+    const id = String(e.activityTaskStartedEventAttributes?.scheduledEventId ?? e.activityTaskCompletedEventAttributes?.scheduledEventId ?? '');
+    if (e.activityTaskStartedEventAttributes) startedAt.set(id, ms(e) - t0);
+    if (e.activityTaskCompletedEventAttributes) parts.push(`${types.get(id)} ${startedAt.get(id)?.toFixed(0)}-${(ms(e) - t0).toFixed(0)}`);
+  }
+  console.error(`[resync] ${parts.join(' | ')} | end ${events.length > 0 ? (ms(events.at(-1)!) - t0).toFixed(0) : '?'}`);
 }
 
 export const sum = (m: Map<string, number>) => [...m.values()].reduce((n, c) => n + c, 0);
@@ -157,6 +180,8 @@ export async function benchResync(opts: ResyncOptions): Promise<ResyncRow[]> {
       const rateLimits = limited ? { scale: opts.scale, windowSeconds: opts.windowSeconds } : false;
       const setup = await demoSetup({ items: perKind, kinds, pageSize: opts.pageSize, port: { rateLimits }, mapping });
       const port = setup.port!;
+      setup.sim.http.faults.latencyMs = opts.latencyMs;
+      port.http.faults.latencyMs = opts.latencyMs;
       cleanups.push(() => setup.sim.stop(), () => port.stop());
       // A mapping of one's own does not create blueprints (createBlueprints covers the default mapping).
       for (const kind of kinds) {
@@ -178,12 +203,15 @@ export async function benchResync(opts: ResyncOptions): Promise<ResyncRow[]> {
         resetPeakRss(pid);
         const before = { ...portRequests(port), demo: sum(setup.sim.http.requests) };
         const started = performance.now();
+        const cpuBefore = cpuSeconds(pid);
         const { handle, started: fresh } = await startOrAttach(temporal.client, setup.config, { integration: setup.integration });
         if (!fresh) throw new Error('a sync of the bench integration was already running');
         const report: SyncReport = await handle.result();
         const seconds = (performance.now() - started) / 1000;
+        const workerCpuSeconds = cpuSeconds(pid) - cpuBefore;
         const requests = diff({ ...portRequests(port), demo: sum(setup.sim.http.requests) }, before);
         const history = await chainHistory(temporal.client, syncWorkflowId(setup.integration), (handle as WorkflowHandleWithFirstExecutionRunId).firstExecutionRunId);
+        if (opts.timeline) await printTimeline(temporal.client, syncWorkflowId(setup.integration), (handle as WorkflowHandleWithFirstExecutionRunId).firstExecutionRunId);
         const written = report.kinds.reduce((n, k) => n + k.created + k.updated, 0);
         const failed = report.kinds.reduce((n, k) => n + k.failed, 0);
         if (report.status !== 'completed' || failed > 0) throw new Error(`${label}, ${run} run: ${report.status}, ${failed} failed: ${JSON.stringify(report.kinds.map((k) => k.failures))}`);
@@ -197,6 +225,7 @@ export async function benchResync(opts: ResyncOptions): Promise<ResyncRow[]> {
           entitiesPerSecond: entities / seconds,
           requests,
           workerPeakRssMb: peakRssMb(pid),
+          workerCpuSeconds,
           historyEvents: history.events,
           historyBytes: history.bytes,
           runs: history.runs,

@@ -44,3 +44,10 @@ export function resetPeakRss(pid: number): boolean {
     return false;
   }
 }
+
+/** CPU seconds (user + system, all threads) a process has used so far (Linux: /proc/pid/stat, 100 ticks/s). */
+export function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}

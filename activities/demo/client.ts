@@ -12,7 +12,7 @@ export const demoItemSchema = z.object({
 });
 export type DemoItem = z.infer<typeof demoItemSchema>;
 
-const pageSchema = z.object({ items: z.array(z.unknown()), next: z.string().optional() });
+const pageSchema = z.object({ items: z.array(z.unknown()), next: z.string().optional(), total: z.int().min(0).optional() });
 const bulkResultSchema = z.object({ written: z.int(), unchanged: z.int(), errors: z.array(z.object({ id: z.string(), message: z.string() })) });
 const catalogSchema = z.object({ items: z.array(demoItemSchema.extend({ owner: z.string(), updatedAt: z.string() })) });
 

@@ -8,11 +8,22 @@ import { DemoClient, demoItemSchema } from './client';
 
 const DEFAULT_MAPPING = fileURLToPath(new URL('../../config/mappings/demo.yaml', import.meta.url));
 
+/** Later pages one answer names (the engine reads a few of them at once). */
+const AHEAD_NAMED = 16;
+
 const versioned = (identifier: string, title: string): BlueprintBody => ({
   identifier,
   title,
   schema: { properties: { version: { type: 'number', title: 'Version' } } },
 });
+
+/** Cursors of the pages after `next`: the demo API's cursor is an offset, and it says how many items there are. */
+function offsetsAhead(next: string | undefined, pageSize: number, total: number | undefined): string[] | undefined {
+  if (next === undefined || total === undefined) return undefined;
+  const ahead: string[] = [];
+  for (let offset = Number(next) + pageSize; offset < total && ahead.length < AHEAD_NAMED; offset += pageSize) ahead.push(String(offset));
+  return ahead;
+}
 
 export function createDemoConnector(integration: IntegrationOf<'demo'>, env: NodeJS.ProcessEnv): Connector {
   const { apiUrl, apiKeyEnv, pageSize, kinds } = integration.options;
@@ -24,7 +35,7 @@ export function createDemoConnector(integration: IntegrationOf<'demo'>, env: Nod
     blueprints: [versioned('team', 'Team'), versioned('service', 'Service')],
     async fetchPage(kind, cursor, signal, scope) {
       const page = await client.listItems(kind, cursor, pageSize, signal, scope?.prefix);
-      return { items: page.items, next: page.next };
+      return { items: page.items, next: page.next, ahead: offsetsAhead(page.next, pageSize, page.total) };
     },
     // A scope is an identifier prefix: the items whose id starts with it, in every kind.
     planScope(scope) {

@@ -62,9 +62,38 @@ export type WrittenLog = Record<string, Record<string, WriteKind>>;
 
 export const emptyCounts = (): PageCounts => ({ fetched: 0, created: 0, updated: 0, unchanged: 0, failed: 0, filtered: 0, unidentified: 0 });
 
-export async function syncPage(input: PageInput): Promise<PageOutcome> {
+/** A page mapped and compared with nothing yet: what the target holds for its entities, read. */
+export interface PageRead {
+  mapped: MapResult;
+  /** Per blueprint: the entities as mapped, as the target stores them (normalized), and what it holds now. */
+  groups: { blueprint: string; mapped: Entity[]; entities: Entity[]; existing: Map<string, Entity> }[];
+}
+
+/** Maps the page and reads what the target holds for it. Reads only: a page can be read while the one before it is written. */
+export async function readPage(input: Pick<PageInput, 'kind' | 'items' | 'mapping' | 'target' | 'signal'>): Promise<PageRead> {
   const { kind, mapping, target } = input;
   const mapped = await mapInSlices(mapping, kind, input.items);
+  const groups: PageRead['groups'] = [];
+  for (const [blueprint, mappedEntities] of groupBy(mapped.entities, (e) => e.blueprint)) {
+    const entities = target.normalize ? await target.normalize(mappedEntities, input.signal) : mappedEntities;
+    const existing = await target.getMany(blueprint, [...new Set(entities.map((e) => e.identifier))], input.signal);
+    groups.push({ blueprint, mapped: mappedEntities, entities, existing });
+  }
+  return { mapped, groups };
+}
+
+export async function syncPage(input: PageInput): Promise<PageOutcome> {
+  return writePage(input, await readPage(input));
+}
+
+/**
+ * Writes what a read page changes. `writtenSinceRead`: entities written after the page was read (by the
+ * page before it, written meanwhile); those of them the page holds too are read again first, so the
+ * later item wins as it would one page after the other.
+ */
+export async function writePage(input: PageInput & { writtenSinceRead?: (blueprint: string, identifier: string) => boolean }, read: PageRead): Promise<PageOutcome> {
+  const { kind, mapping, target } = input;
+  const { mapped } = read;
   const outcome: PageOutcome = {
     ...emptyCounts(),
     fetched: input.items.length,
@@ -87,10 +116,18 @@ export async function syncPage(input: PageInput): Promise<PageOutcome> {
     else outcome.incomplete ??= `an item of kind "${kind}" failed to map and its blueprint is computed per item`;
   }
 
-  for (const [blueprint, mappedEntities] of groupBy(mapped.entities, (e) => e.blueprint)) {
+  for (const { blueprint, mapped: mappedEntities, entities, existing } of read.groups) {
     for (const e of mappedEntities) input.digest.add(blueprint, e.identifier);
-    const entities = target.normalize ? await target.normalize(mappedEntities, input.signal) : mappedEntities;
-    const existing = await target.getMany(blueprint, [...new Set(entities.map((e) => e.identifier))], input.signal);
+    const since = input.writtenSinceRead;
+    const again = since ? [...new Set(entities.map((e) => e.identifier))].filter((id) => since(blueprint, id)) : [];
+    if (again.length > 0) {
+      const now = await target.getMany(blueprint, again, input.signal);
+      for (const id of again) {
+        const held = now.get(id);
+        if (held) existing.set(id, held);
+        else existing.delete(id);
+      }
+    }
     const plan = planWrites(entities, existing, mapping.flags.enableMergeEntity);
     outcome.unchanged += plan.unchanged;
     const before = input.writtenBefore?.[blueprint];

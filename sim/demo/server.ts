@@ -31,6 +31,8 @@ export class DemoSim {
   /** Status the failing kinds answer with: 500 (retried) or a 4xx (final). */
   failStatus = 500;
   pageDelayMs: number;
+  /** Pages say how many items there are (offset paging the engine can read ahead in); off: a bare cursor chain. */
+  reportsTotal = true;
   url = '';
   /** Writes this predicate matches are refused with 422, as an API refuses an invalid entity. */
   rejectWrite?: (item: DemoItem) => boolean;
@@ -57,7 +59,8 @@ export class DemoSim {
       const limit = Math.min(Number(query.get('limit') ?? 100), 1000);
       const page = items.slice(offset, offset + limit);
       const next = offset + limit < items.length ? String(offset + limit) : undefined;
-      return { status: 200, body: { items: page, ...(next ? { next } : {}) } };
+      // Offset paging with the total, as many APIs answer (GitHub's `total_count`, `X-Total-Count`).
+      return { status: 200, body: { items: page, ...(this.reportsTotal ? { total: items.length } : {}), ...(next ? { next } : {}) } };
     });
 
     this.http.route('POST', '/v1/catalog/:kind/bulk', ({ params, body, headers }) => {

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DigestBuilder } from '../../activities/engine/digest';
 import type { Entity } from '../../activities/engine/entity';
-import { syncPage, type PageInput, type WrittenLog } from '../../activities/engine/syncPage';
+import { readPage, syncPage, writePage, type PageInput, type WrittenLog } from '../../activities/engine/syncPage';
 import type { Target } from '../../activities/engine/target';
 import { compileMapping } from '../../activities/mapping';
 
@@ -98,4 +98,22 @@ test('an entity written by the failed attempt and changed again since is counted
   const retry = await page(target, [{ id: 'a', name: 'A3' }], { writtenBefore: { service: { a: 'updated' } } });
   assert.deepEqual([retry.created, retry.updated, retry.unchanged], [0, 1, 0]);
   assert.deepEqual(retry.carried, [['service', 'a']]);
+});
+
+test('a page read while the page before it was written reads the entities that page wrote again: the later item wins', async () => {
+  const target = memoryTarget([service('x', 'Old')]);
+  const base = { integration: 'test', kind: 'service', mapping, target, dryRun: false, digest: new DigestBuilder(), signal: new AbortController().signal, concurrency: 1 };
+  // Page 2 is read first (x = "Old", which is also what page 2 wants), then page 1 writes x = "New".
+  const second = await readPage({ ...base, items: [{ id: 'x', name: 'Old' }] });
+  const first = await writePage({ ...base, items: [{ id: 'x', name: 'New' }] }, await readPage({ ...base, items: [{ id: 'x', name: 'New' }] }));
+  assert.equal(first.updated, 1);
+  // Told that x was written since its read, page 2 sees "New" and writes its own value back over it.
+  const outcome = await writePage({ ...base, items: [{ id: 'x', name: 'Old' }], writtenSinceRead: (bp, id) => bp === 'service' && id === 'x' }, second);
+  assert.equal(outcome.updated, 1);
+  assert.equal(target.entities.get('x')!.title, 'Old');
+  // Without that, its stale read would call x unchanged and leave page 1's value: the wrong order.
+  const stale = await readPage({ ...base, items: [{ id: 'x', name: 'Old' }] });
+  await writePage({ ...base, items: [{ id: 'x', name: 'Mid' }] }, await readPage({ ...base, items: [{ id: 'x', name: 'Mid' }] }));
+  assert.equal((await writePage({ ...base, items: [{ id: 'x', name: 'Old' }] }, stale)).unchanged, 1, 'the stale read hides the change');
+  assert.equal(target.entities.get('x')!.title, 'Mid');
 });
