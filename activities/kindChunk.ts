@@ -46,7 +46,7 @@ const BATCH_MS = 250;
  * Pages read ahead of the one being read, where the source names them (Page.ahead): offset pagination
  * is then no longer one request after the other. The API's limiter still paces them.
  */
-const PAGES_AHEAD = 4;
+const PAGES_AHEAD = 8;
 /** Batches read (source and target) ahead of the one being written, for a fast source. */
 const BATCHES_AHEAD = 2;
 
