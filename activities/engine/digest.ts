@@ -7,25 +7,30 @@ import { hash as oneShot } from 'node:crypto';
 
 const HASH_BYTES = 8;
 
-/** The first 8 bytes of sha256(blueprint NUL identifier), as hex (one-shot hashing: 3x faster than createHash). */
+/**
+ * The first 8 bytes of sha256(blueprint NUL identifier), as an 8-character binary (latin1) string: a cheap
+ * Set key that is also written straight into the encoded bytes (one-shot hashing: 3x faster than createHash).
+ */
 function hash(blueprint: string, identifier: string): string {
-  return oneShot('sha256', `${blueprint}\u0000${identifier}`, 'hex').slice(0, HASH_BYTES * 2);
+  return oneShot('sha256', `${blueprint}\u0000${identifier}`, 'latin1').slice(0, HASH_BYTES);
 }
 
 /** Collects produced entities and encodes them as one compact string. */
 export class DigestBuilder {
   private readonly hashes = new Set<string>();
+  /** The hashes in the order added, as bytes: encode() sorts a copy instead of converting every hash again. */
+  private bytes = Buffer.alloc(HASH_BYTES * 1024);
 
   /** Continues a digest, e.g. from the last heartbeat of a retried activity. */
   static from(encoded: string | undefined): DigestBuilder {
     const builder = new DigestBuilder();
     const bytes = Buffer.from(encoded ?? '', 'base64');
-    for (let i = 0; i + HASH_BYTES <= bytes.length; i += HASH_BYTES) builder.hashes.add(bytes.toString('hex', i, i + HASH_BYTES));
+    for (let i = 0; i + HASH_BYTES <= bytes.length; i += HASH_BYTES) builder.addHash(bytes.toString('latin1', i, i + HASH_BYTES));
     return builder;
   }
 
   add(blueprint: string, identifier: string) {
-    this.hashes.add(hash(blueprint, identifier));
+    this.addHash(hash(blueprint, identifier));
   }
 
   get size() {
@@ -34,15 +39,27 @@ export class DigestBuilder {
 
   /** Sorted, so the same set always encodes to the same string. */
   encode(): string {
-    const bytes = Buffer.alloc(this.hashes.size * HASH_BYTES); // its own ArrayBuffer: 8-byte aligned
-    let at = 0;
-    for (const h of this.hashes) at += bytes.write(h, at, 'hex');
+    const length = this.hashes.size * HASH_BYTES;
+    const bytes = Buffer.alloc(length); // its own ArrayBuffer: 8-byte aligned
+    this.bytes.copy(bytes, 0, 0, length);
     // Sorted as unsigned 64-bit numbers (a native sort, not one of strings): byte-swapped, the
     // little-endian view of each big-endian hash is its value, so this is the order of the hex strings.
     bytes.swap64();
     new BigUint64Array(bytes.buffer, bytes.byteOffset, this.hashes.size).sort();
     bytes.swap64();
     return bytes.toString('base64');
+  }
+
+  private addHash(key: string) {
+    if (this.hashes.has(key)) return;
+    const at = this.hashes.size * HASH_BYTES;
+    if (at + HASH_BYTES > this.bytes.length) {
+      const grown = Buffer.alloc(this.bytes.length * 2);
+      this.bytes.copy(grown);
+      this.bytes = grown;
+    }
+    this.bytes.write(key, at, 'latin1');
+    this.hashes.add(key);
   }
 }
 
@@ -60,7 +77,7 @@ export class ProducedSet {
       const bytes = Buffer.from(digest, 'base64');
       if (bytes.length % HASH_BYTES !== 0) throw new Error('corrupt digest of produced entities');
       for (let i = 0; i < bytes.length; i += HASH_BYTES) {
-        this.hashes.add(bytes.toString('hex', i, i + HASH_BYTES));
+        this.hashes.add(bytes.toString('latin1', i, i + HASH_BYTES));
       }
     }
   }

@@ -29,3 +29,18 @@ test('a digest is compact and canonical', () => {
 test('a corrupt digest is refused, not read as a smaller set', () => {
   assert.throws(() => new ProducedSet(['abc']), /corrupt digest/);
 });
+
+test('the encoding is stable across versions: digests in running workflows\' history and heartbeats still read', () => {
+  // Encoded by the first version (hex-keyed); a digest must mean the same set whatever wrote it.
+  const recorded = 'lwjJkNrG1smtr3tpEhv4Q8jfNBEX3nWg2oDxk3w95PP/uU1cW0NKVw==';
+  const d = new DigestBuilder();
+  for (const id of ['a', 'b', 'service-00001', 'ünïcödé/x', 'a']) d.add('service', id);
+  d.add('team', 'a');
+  assert.equal(d.encode(), recorded);
+  const produced = new ProducedSet([recorded]);
+  assert.ok(produced.has('service', 'ünïcödé/x') && produced.has('team', 'a') && !produced.has('team', 'b'));
+  const resumed = DigestBuilder.from(recorded);
+  resumed.add('service', 'b'); // already there
+  assert.equal(resumed.size, 5);
+  assert.equal(resumed.encode(), recorded);
+});
