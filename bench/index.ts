@@ -4,6 +4,7 @@
 //   npm run bench -- --only webhooks             one of them (webhooks, resync)
 //   npm run bench -- --seconds 10                shorter webhook load phases
 //   npm run bench -- --only resync --entities 5000 --cases unlimited
+//   npm run bench -- --only resync --cases unlimited --resync-latency 20 --timeline
 //   npm run bench -- --only humanitec --orgs 1000,40000 --read-concurrency 8 --hum-scale 0.02
 //   npm run bench -- --only incidentio --inc-services 10000 --inc-scale 0.1 --inc-changed 100
 import { parseArgs } from 'node:util';
