@@ -6,20 +6,22 @@ import { BatchPipeline } from '../../activities/engine/batchPipeline';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+type Batch = { n: number; pages: number; cursor?: string; full: boolean };
+
 /** Batches numbered from the cursor; `notFull` batches end early, as a slow source's would. */
-function stages({ batches = 10, notFull = new Set<number>(), ahead = () => true } = {}) {
+function stages({ batches = 10, notFull = new Set<number>(), ahead = (): boolean => true } = {}) {
   const log: string[] = [];
   return {
     log,
     stages: {
-      fetch: async (cursor: string | undefined, maxPages: number) => {
+      fetch: async (cursor: string | undefined, maxPages: number): Promise<Batch> => {
         const n = Number(cursor ?? 0);
         log.push(`fetch ${n}`);
         await sleep(5);
         assert.ok(maxPages > 0);
         return { n, pages: 1, cursor: n + 1 < batches ? String(n + 1) : undefined, full: !notFull.has(n) };
       },
-      read: async (batch: { n: number }) => {
+      read: async (batch: Batch) => {
         log.push(`read ${batch.n}`);
         await sleep(10);
         return `read of ${batch.n}`;
@@ -29,7 +31,7 @@ function stages({ batches = 10, notFull = new Set<number>(), ahead = () => true 
   };
 }
 
-async function drain(pipeline: BatchPipeline<{ n: number; pages: number; cursor?: string; full: boolean }, string>, writeMs = 0) {
+async function drain(pipeline: BatchPipeline<Batch, string>, writeMs = 0) {
   const got: number[] = [];
   let cursor: string | undefined;
   do {
