@@ -76,7 +76,7 @@ export async function readPage(input: Pick<PageInput, 'kind' | 'items' | 'mappin
   const groups: PageRead['groups'] = [];
   for (const [blueprint, mappedEntities] of groupBy(mapped.entities, (e) => e.blueprint)) {
     const entities = target.normalize ? await target.normalize(mappedEntities, input.signal) : mappedEntities;
-    const existing = await target.getMany(blueprint, [...new Set(entities.map((e) => e.identifier))], input.signal);
+    const existing = await target.getMany(blueprint, [...new Set(entities.map((e) => e.identifier))], input.signal, mapping.fieldsOf(kind));
     groups.push({ blueprint, mapped: mappedEntities, entities, existing });
   }
   return { mapped, groups };
@@ -121,7 +121,7 @@ export async function writePage(input: PageInput & { writtenSinceRead?: (bluepri
     const since = input.writtenSinceRead;
     const again = since ? [...new Set(entities.map((e) => e.identifier))].filter((id) => since(blueprint, id)) : [];
     if (again.length > 0) {
-      const now = await target.getMany(blueprint, again, input.signal);
+      const now = await target.getMany(blueprint, again, input.signal, mapping.fieldsOf(kind));
       for (const id of again) {
         const held = now.get(id);
         if (held) existing.set(id, held);

@@ -2,6 +2,11 @@
 // (diff, reconcile) only ever talks to this interface, so a dry run swaps out the writes and nothing else.
 import type { Entity, OwnedEntity } from './entity';
 
+export interface DiffedFields {
+  properties: string[];
+  relations: string[];
+}
+
 export interface UpsertOptions {
   /** Create relation targets that do not exist yet (Port: create_missing_related_entities). */
   createMissingRelatedEntities: boolean;
@@ -32,8 +37,11 @@ export interface Target {
   readonly api: string;
   /** Largest number of entities one upsert call takes (Port's bulk route: 20). */
   readonly maxBatch: number;
-  /** The current state of these entities, for diffing; identifiers the target lacks are absent. */
-  getMany(blueprint: string, identifiers: string[], signal: AbortSignal): Promise<Map<string, Entity>>;
+  /**
+   * The current state of these entities, for diffing; identifiers the target lacks are absent. `fields`:
+   * the properties and relations the mapping sets, all the diff compares (a target may read only those).
+   */
+  getMany(blueprint: string, identifiers: string[], signal: AbortSignal, fields?: DiffedFields): Promise<Map<string, Entity>>;
   upsert(blueprint: string, entities: Entity[], opts: UpsertOptions): Promise<UpsertResult>;
   /** Every entity of the blueprint this integration instance owns, page by page. */
   listOwned(blueprint: string, signal: AbortSignal): AsyncIterable<OwnedEntity[]>;

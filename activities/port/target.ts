@@ -2,7 +2,7 @@
 // bulk upserts, the entities this integration instance owns (ownership.ts), and deletes.
 import { redactSecrets } from '../../worker/logger';
 import type { Entity, OwnedEntity, RelationValue } from '../engine/entity';
-import type { DeleteResult, Target, UpsertOptions, UpsertResult } from '../engine/target';
+import type { DeleteResult, DiffedFields, Target, UpsertOptions, UpsertResult } from '../engine/target';
 import { deleteEntities } from './bulkDelete';
 import { MAX_BULK_ENTITIES, upsertEntities, type ItemFailure } from './bulkUpsert';
 import type { PortClient } from './client';
@@ -13,6 +13,8 @@ import type { EntityBody, PortEntity } from './schemas';
 const SEARCH_PAGE = 1000;
 /** Meta-properties the diff never reads: left out of its reads (about half of each entity's JSON). */
 const NOT_DIFFED = ['$createdAt', '$createdBy', '$updatedAt', '$updatedBy'];
+/** Meta-properties the diff compares. */
+const DIFFED_META = ['$identifier', '$title', '$icon', '$team'];
 
 export interface PortTargetOptions {
   /** Its User-Agent marks what this integration instance writes, and so what it owns. */
@@ -35,12 +37,15 @@ export class PortTarget implements Target {
     this.client = options.client;
   }
 
-  async getMany(blueprint: string, identifiers: string[], signal: AbortSignal): Promise<Map<string, Entity>> {
+  async getMany(blueprint: string, identifiers: string[], signal: AbortSignal, fields?: DiffedFields): Promise<Map<string, Entity>> {
     const found = new Map<string, Entity>();
+    // Only what the diff compares, as Ocean does: Port leaves out the blueprint's other properties
+    // (calculation, mirror, aggregation, scorecards), which can be most of an entity.
+    const select = fields ? { include: [...DIFFED_META, ...fields.properties, ...fields.relations] } : { exclude: NOT_DIFFED };
     for (let i = 0; i < identifiers.length; i += SEARCH_PAGE) {
       const chunk = identifiers.slice(i, i + SEARCH_PAGE);
       const rules = [{ property: '$identifier', operator: 'in', value: chunk }];
-      for await (const page of this.client.search(blueprint, rules, { exclude: NOT_DIFFED, limit: SEARCH_PAGE, signal })) {
+      for await (const page of this.client.search(blueprint, rules, { ...select, limit: SEARCH_PAGE, signal })) {
         for (const e of page) found.set(e.identifier, toEntity(blueprint, e));
       }
     }

@@ -102,6 +102,15 @@ test('count is every entity of the blueprint, whoever wrote it, in one request; 
   await assert.rejects(hum.count('no-such-blueprint', signal), /404/);
 });
 
+test('getMany for a diff asks Port only for the fields the mapping sets, as Ocean does: a relation it does not set stays out', async () => {
+  sim.putEntity('service', { identifier: 'wide', title: 'Wide', properties: { lang: 'go' }, relations: { dependsOn: ['h-1'] } });
+  const seen = sim.exchanges.length;
+  const found = await hum.getMany('service', ['wide'], signal, { properties: ['lang'], relations: [] });
+  const search = sim.exchanges.slice(seen).find((x) => x.path.endsWith('/entities/search'))!;
+  assert.deepEqual((search.requestBody as { include: string[] }).include, ['$identifier', '$title', '$icon', '$team', 'lang']);
+  assert.deepEqual(found.get('wide'), { identifier: 'wide', blueprint: 'service', title: 'Wide', properties: { lang: 'go' }, relations: {}, team: [] });
+});
+
 test('delete without dependents: a refused bulk request falls back to one by one and reports the refused', async () => {
   await hum.upsert('service', [entity('d-1'), entity('d-2', { dependsOn: ['d-1'] }), entity('d-3'), entity('d-4')], write);
   const result = await hum.delete('service', ['d-1', 'd-3', 'gone-already'], { deleteDependents: false, signal });
