@@ -65,8 +65,8 @@ export const emptyCounts = (): PageCounts => ({ fetched: 0, created: 0, updated:
 /** A page mapped and compared with nothing yet: what the target holds for its entities, read. */
 export interface PageRead {
   mapped: MapResult;
-  /** Per blueprint: the entities as mapped, as the target stores them (normalized), and what it holds now. */
-  groups: { blueprint: string; mapped: Entity[]; entities: Entity[]; existing: Map<string, Entity> }[];
+  /** Per blueprint: the entities as mapped, as the target stores them (normalized), their identifiers (once each) and what the target holds now. */
+  groups: { blueprint: string; mapped: Entity[]; entities: Entity[]; identifiers: string[]; existing: Map<string, Entity> }[];
 }
 
 /** Maps the page and reads what the target holds for it. Reads only: a page can be read while the one before it is written. */
@@ -76,8 +76,9 @@ export async function readPage(input: Pick<PageInput, 'kind' | 'items' | 'mappin
   const groups: PageRead['groups'] = [];
   for (const [blueprint, mappedEntities] of groupBy(mapped.entities, (e) => e.blueprint)) {
     const entities = target.normalize ? await target.normalize(mappedEntities, input.signal) : mappedEntities;
-    const existing = await target.getMany(blueprint, [...new Set(entities.map((e) => e.identifier))], input.signal, mapping.fieldsOf(kind));
-    groups.push({ blueprint, mapped: mappedEntities, entities, existing });
+    const identifiers = [...new Set(entities.map((e) => e.identifier))];
+    const existing = await target.getMany(blueprint, identifiers, input.signal, mapping.fieldsOf(kind));
+    groups.push({ blueprint, mapped: mappedEntities, entities, identifiers, existing });
   }
   return { mapped, groups };
 }
@@ -116,10 +117,10 @@ export async function writePage(input: PageInput & { writtenSinceRead?: (bluepri
     else outcome.incomplete ??= `an item of kind "${kind}" failed to map and its blueprint is computed per item`;
   }
 
-  for (const { blueprint, mapped: mappedEntities, entities, existing } of read.groups) {
+  for (const { blueprint, mapped: mappedEntities, entities, identifiers, existing } of read.groups) {
     for (const e of mappedEntities) input.digest.add(blueprint, e.identifier);
     const since = input.writtenSinceRead;
-    const again = since ? [...new Set(entities.map((e) => e.identifier))].filter((id) => since(blueprint, id)) : [];
+    const again = since ? identifiers.filter((id) => since(blueprint, id)) : [];
     if (again.length > 0) {
       const now = await target.getMany(blueprint, again, input.signal, mapping.fieldsOf(kind));
       for (const id of again) {
@@ -133,7 +134,7 @@ export async function writePage(input: PageInput & { writtenSinceRead?: (bluepri
     const before = input.writtenBefore?.[blueprint];
     if (before) {
       const planned = new Set([...plan.creates, ...plan.updates].map((e) => e.identifier));
-      for (const id of new Set(entities.map((e) => e.identifier))) {
+      for (const id of identifiers) {
         const as = before[id];
         if (!as) continue;
         outcome.carried.push([blueprint, id]);
