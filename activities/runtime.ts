@@ -44,8 +44,14 @@ export function createRuntime(config: Config, integration: IntegrationConfig, en
   const ignoredKinds = mapping.kinds.filter((k) => !sourceKinds.includes(k));
   const { target, prepare } =
     integration.type === 'incidentio' ? createIncidentIoTarget(integration, mapping, kinds, connector, env) : createTarget(config, integration, connector, env);
-  // The connector's blueprints describe its default mapping only; a custom mapping runs kinds in order.
-  const after = kindDependencies(kinds, (k) => mapping.blueprintsOf(k), integration.mapping ? undefined : connector.blueprints, connector.readsAfter);
+  // The connector's blueprints describe its default mapping only; a custom mapping's relation targets are unknown.
+  const after = kindDependencies(
+    kinds,
+    (k) => mapping.blueprintsOf(k),
+    integration.mapping ? undefined : connector.blueprints,
+    connector.readsAfter,
+    (k) => mapping.fieldsOf(k).relations.length > 0,
+  );
   return { connector, mapping, target, kinds, ignoredKinds, after, prepare };
 }
 

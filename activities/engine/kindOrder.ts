@@ -1,8 +1,11 @@
 // Which kinds a kind must wait for. Kinds come in the source's dependency order; a kind only has to
-// wait for the earlier kinds whose blueprints its own blueprints relate to (so relation targets exist
-// first), and the others can run beside it. Without blueprint definitions (a custom mapping, a blueprint
-// computed per item) a kind waits for every kind before it, which is the plain sequential order. A kind
-// also waits for the kinds whose reads it takes over (the connector's `readsAfter`).
+// wait for the earlier kinds whose blueprints its relations point to (so relation targets exist first)
+// and the earlier kinds that write one of its own blueprints (so the later item still wins); the others
+// run beside it. Relation targets come from the blueprint definitions (the connector's, for its default
+// mapping); where those are unknown (a custom mapping), a kind that maps no relations points nowhere,
+// and one that does waits for every kind before it. A blueprint computed per item is unknown too: that
+// kind waits for every kind before it, and every later kind waits for it. A kind also waits for the
+// kinds whose reads it takes over (the connector's `readsAfter`).
 import type { BlueprintBody } from '../port/schemas';
 
 export function kindDependencies(
@@ -11,18 +14,26 @@ export function kindDependencies(
   blueprints: BlueprintBody[] | undefined,
   /** Earlier kinds a kind waits for whatever its blueprints (it takes over their reads). */
   readsAfter: Record<string, string[]> = {},
+  /** Whether a kind's mapping sets any relation; without blueprint definitions, one that does not points nowhere. */
+  mapsRelations: (kind: string) => boolean = () => true,
 ): Record<string, string[]> {
   const targets = new Map<string, Set<string>>();
   for (const bp of blueprints ?? []) targets.set(bp.identifier, new Set(Object.values(bp.relations ?? {}).map((r) => r.target)));
+  /** The blueprints a kind's relations point to; undefined when they cannot be known. */
+  const pointsTo = (kind: string, own: string[]): Set<string> | undefined => {
+    if (own.every((bp) => targets.has(bp))) return new Set(own.flatMap((bp) => [...targets.get(bp)!]));
+    return mapsRelations(kind) ? undefined : new Set();
+  };
   const after: Record<string, string[]> = {};
   kinds.forEach((kind, i) => {
     const earlier = kinds.slice(0, i);
     const own = blueprintsOf(kind);
-    if (!blueprints || !own || own.some((bp) => !targets.has(bp))) {
+    const wanted = own && pointsTo(kind, own);
+    if (!own || !wanted) {
       after[kind] = earlier;
       return;
     }
-    const wanted = new Set(own.flatMap((bp) => [...targets.get(bp)!]));
+    for (const bp of own) wanted.add(bp);
     after[kind] = earlier.filter((other) => {
       const theirs = blueprintsOf(other);
       return !theirs || theirs.some((bp) => wanted.has(bp)) || (readsAfter[kind] ?? []).includes(other);

@@ -33,6 +33,25 @@ test('without blueprint definitions, or with a blueprint computed per item, the 
   assert.deepEqual(kindDependencies(kinds, of({ a: ['x'], b: undefined, c: ['z'] }), blueprints), { a: [], b: ['a'], c: ['b'] });
 });
 
+test('without blueprint definitions, a kind that maps no relations waits only for the kinds that write its blueprints', () => {
+  const kinds = ['a', 'b', 'c', 'd'];
+  const blueprintsOf = of({ a: ['x'], b: ['y'], c: ['x'], d: ['z'] });
+  const relates = (k: string) => k === 'd';
+  // c writes x after a: the later item must still win, so c waits for a; d maps relations to unknown targets.
+  assert.deepEqual(kindDependencies(kinds, blueprintsOf, undefined, {}, relates), { a: [], b: [], c: ['a'], d: ['a', 'b', 'c'] });
+  // A blueprint computed per item may be any of them: it waits, and is waited for.
+  assert.deepEqual(kindDependencies(kinds, of({ a: ['x'], b: undefined, c: ['y'], d: ['z'] }), undefined, {}, () => false), { a: [], b: ['a'], c: ['b'], d: ['b'] });
+});
+
+test('two kinds that write one blueprint keep their order even where the definitions are known', () => {
+  const kinds = ['service', 'serviceExtra', 'team'];
+  assert.deepEqual(kindDependencies(kinds, of({ service: ['service'], serviceExtra: ['service'], team: ['team'] }), [bp('service'), bp('team')]), {
+    service: [],
+    serviceExtra: ['service'],
+    team: [],
+  });
+});
+
 test("a kind also waits for the earlier kinds whose reads it takes over (the connector's readsAfter)", () => {
   const blueprints = [bp('app'), bp('env', { app: 'app' }), bp('node', { dependsOn: 'node' })];
   const kinds = ['application', 'environment', 'graph'];
