@@ -2,7 +2,7 @@
 // integration owns there, plan the deletes (reconcile.ts) and carry them out in reverse dependency
 // order, or only report them in a dry run.
 import type { CompiledMapping } from '../mapping';
-import { digestSize, ProducedSet } from './digest';
+import { digestSize, distinctCount, ProducedSet } from './digest';
 import type { OwnedEntity } from './entity';
 import { planDeletes } from './reconcile';
 import { chunk, forEachLimit, PLAN_LINES } from './syncPage';
@@ -154,7 +154,7 @@ async function holdOnlyWhatRunProduced(input: ReconcileRunInput, blueprints: str
     const writers = kinds.filter((k) => mapping.blueprintsOf(k.kind)?.includes(blueprint));
     // A writer's digests must name this blueprint alone, and every item it had must be in the target.
     if (writers.some((k) => k.failed !== 0 || mapping.blueprintsOf(k.kind)?.length !== 1)) return false;
-    expected.set(blueprint, new ProducedSet(writers.flatMap((k) => k.digests)).size);
+    expected.set(blueprint, distinctCount(writers.flatMap((k) => k.digests)));
   }
   let settled = true;
   await forEachLimit(blueprints, LISTINGS_AT_ONCE, async (blueprint) => {

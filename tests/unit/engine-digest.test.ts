@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DigestBuilder, ProducedSet } from '../../activities/engine/digest';
+import { distinctCount, DigestBuilder, ProducedSet } from '../../activities/engine/digest';
 
 test('a digest remembers exactly the produced (blueprint, identifier) pairs, across chunks', () => {
   const a = new DigestBuilder();
@@ -26,8 +26,20 @@ test('a digest is compact and canonical', () => {
   assert.ok(one.encode().length <= 1000 * 11, `${one.encode().length} characters for 1,000 entities`);
 });
 
+test('distinctCount counts an entity named by two chunks once, as ProducedSet does', () => {
+  const a = new DigestBuilder();
+  const b = new DigestBuilder();
+  for (let i = 0; i < 3000; i++) a.add('service', `svc-${i}`);
+  for (let i = 2000; i < 4500; i++) b.add('service', `svc-${i}`); // 1,000 in both chunks
+  const digests = [a.encode(), '', b.encode()];
+  assert.equal(distinctCount(digests), 4500);
+  assert.equal(distinctCount(digests), new ProducedSet(digests).size);
+  assert.equal(distinctCount([]), 0);
+});
+
 test('a corrupt digest is refused, not read as a smaller set', () => {
   assert.throws(() => new ProducedSet(['abc']), /corrupt digest/);
+  assert.throws(() => distinctCount(['abc']), /corrupt digest/);
 });
 
 test('the encoding is stable across versions: digests in running workflows\' history and heartbeats still read', () => {
