@@ -5,6 +5,7 @@
 //   npm run bench -- --seconds 10                shorter webhook load phases
 //   npm run bench -- --only resync --entities 5000 --cases unlimited
 //   npm run bench -- --only resync --cases unlimited --resync-latency 20 --timeline
+//   npm run bench -- --only resync --cases unlimited --repeat 5     (median rows, with ranges)
 //   npm run bench -- --only humanitec --orgs 1000,40000 --read-concurrency 8 --hum-scale 0.02
 //   npm run bench -- --only incidentio --inc-services 10000 --inc-scale 0.1 --inc-changed 100
 import { parseArgs } from 'node:util';
@@ -30,6 +31,7 @@ const { values } = parseArgs({
     window: { type: 'string', default: '10' },
     'seed-sample': { type: 'string', default: '1000' },
     cases: { type: 'string', default: 'unlimited,limited' },
+    repeat: { type: 'string', default: '1' },
     // humanitec (also --window, --profile)
     orgs: { type: 'string', default: '1000,40000' },
     'org-seed': { type: 'string', default: '1' },
@@ -85,6 +87,7 @@ if (runs('resync')) {
     seedSample: Number(values['seed-sample']),
     cases: values.cases.split(',') as Array<'unlimited' | 'limited'>,
     profileDir: values.profile,
+    repeat: Number(values.repeat),
   });
   results.resync = rows;
   if (!values.json) {
@@ -92,7 +95,7 @@ if (runs('resync')) {
       `port ${r.requests.port} (bulk ${r.requests['port bulk']}, search ${r.requests['port search']}, token ${r.requests['port token']}, other ${r.requests['port other']! + r.requests['port single']!}); demo ${r.requests.demo}`;
     print([
       ['work', 's', 'entities', 'entities/s', 'written', 'requests', 'worker peak rss MB', 'worker cpu s', 'history events', 'history bytes', 'runs', 'vs floor', 'vs seed'],
-      ...rows.map((r) => [r.work, fmt(r.seconds), String(r.entities), fmt(r.entitiesPerSecond, 0), String(r.writes), req(r), fmt(r.workerPeakRssMb, 0), fmt(r.workerCpuSeconds), String(r.historyEvents), String(r.historyBytes), String(r.runs), r.vsFloor ?? '-', r.vsSeed ?? '-']),
+      ...rows.map((r) => [r.work, fmt(r.seconds) + (r.secondsRange ? ` (${fmt(r.secondsRange[0])}-${fmt(r.secondsRange[1])})` : ''), String(r.entities), fmt(r.entitiesPerSecond, 0), String(r.writes), req(r), fmt(r.workerPeakRssMb, 0), fmt(r.workerCpuSeconds), String(r.historyEvents), String(r.historyBytes), String(r.runs), r.vsFloor ?? '-', r.vsSeed ?? '-']),
     ]);
   }
 }
