@@ -16,12 +16,16 @@ const payloadSchema = z.union([
 
 export const portEntityWebhook: WebhookSpec = {
   verifier: 'port',
-  parse({ body, receivedAt }) {
+  parse({ headers, body, receivedAt }) {
     const parsed = payloadSchema.safeParse(body);
     if (!parsed.success) throw new Error('a Port entity webhook names the entity: event.context.{blueprintIdentifier,entityIdentifier} (or blueprint and identifier)');
     const { blueprintIdentifier: blueprint, entityIdentifier: identifier } = parsed.data;
-    // Port sends no delivery id; a retried delivery repeats the body, so its hash is one.
-    const deliveryId = createHash('sha256').update(JSON.stringify(body)).digest('hex').slice(0, 32);
+    // Port sends no delivery id. The signed timestamp and the body together are one: a body of one's own
+    // names only the entity, so it is the same for every change to it, and the body alone would make a
+    // second change look like a redelivery of the first. A redelivery signed anew is applied again,
+    // which is harmless: the entity is re-read.
+    const timestamp = String(headers['x-port-timestamp'] ?? '');
+    const deliveryId = createHash('sha256').update(`${timestamp}\n`).update(JSON.stringify(body)).digest('hex').slice(0, 32);
     return [{ deliveryId, objectKey: `${blueprint}/${identifier}`, type: 'entity.changed', receivedAt, data: { blueprint, identifier } }];
   },
 };

@@ -4,7 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { portEntityWebhook } from '../../activities/port/webhook';
 
-const parse = (body: unknown) => portEntityWebhook.parse({ headers: {}, body, receivedAt: '2026-11-22T00:00:00.000Z' });
+const parse = (body: unknown, timestamp = '1795305600') =>
+  portEntityWebhook.parse({ headers: { 'x-port-timestamp': timestamp }, body, receivedAt: '2026-11-22T00:00:00.000Z' });
 
 test('each accepted body names the entity; the object key is blueprint/identifier', () => {
   for (const body of [
@@ -20,13 +21,20 @@ test('each accepted body names the entity; the object key is blueprint/identifie
   }
 });
 
-test('a redelivered body has the same delivery id; another body another one', () => {
+test('a redelivery (same signed timestamp and body) has the same delivery id; another body another one', () => {
   const body = { blueprint: 'service', identifier: 'a' };
   const [first] = parse(body) as { deliveryId: string }[];
   const [again] = parse(structuredClone(body)) as { deliveryId: string }[];
   const [other] = parse({ blueprint: 'service', identifier: 'b' }) as { deliveryId: string }[];
   assert.equal(first!.deliveryId, again!.deliveryId);
   assert.notEqual(first!.deliveryId, other!.deliveryId);
+});
+
+test('a later change to the same entity is not a duplicate, though a body of one\'s own names only the entity', () => {
+  const body = { blueprint: 'service', identifier: 'payments' };
+  const [renamed] = parse(body, '1795305600') as { deliveryId: string }[];
+  const [deleted] = parse(body, '1795305900') as { deliveryId: string }[];
+  assert.notEqual(renamed!.deliveryId, deleted!.deliveryId);
 });
 
 test('a body that names no entity is refused, saying what is needed', () => {
