@@ -218,8 +218,17 @@ class Mapper implements CompiledMapping {
   private mapOne(r: Resource, input: unknown, result: MapResult): void {
     let identifier: string | undefined;
     try {
-      const selected = evaluate('selector.query', r.selector, input);
-      if (typeof selected !== 'boolean') throw new ItemFailure('selector.query', r.selector, `selector.query must yield a boolean, got ${describe(selected)}`);
+      let selected: unknown;
+      try {
+        selected = evaluate('selector.query', r.selector, input);
+        if (typeof selected !== 'boolean') throw new ItemFailure('selector.query', r.selector, `selector.query must yield a boolean, got ${describe(selected)}`);
+      } catch (e) {
+        // Whether the item is in is unknown, so its entity must be kept: by its identifier where that can
+        // be computed, otherwise the item counts as unidentified and its kind deletes nothing.
+        if (e instanceof ItemFailure) identifier = identifierOf(r, input);
+        if (e instanceof ItemFailure && identifier === undefined) result.unidentified++;
+        throw e;
+      }
       if (!selected) {
         result.filtered++;
         return;
@@ -293,6 +302,17 @@ class Mapper implements CompiledMapping {
     if (!(e instanceof ItemFailure)) throw e;
     if (previous) result.failures.push({ kind: r.kind, field: previous.field, expression: previous.program.source, identifier, message: previous.message });
     return e;
+  }
+}
+
+/** The item's identifier, or undefined when it fails or is not a non-empty string. */
+function identifierOf(r: Resource, input: unknown): string | undefined {
+  try {
+    const id = evaluate('identifier', r.identifier, input);
+    return typeof id === 'string' && id !== '' ? id : undefined;
+  } catch (e) {
+    if (e instanceof ItemFailure) return undefined;
+    throw e;
   }
 }
 

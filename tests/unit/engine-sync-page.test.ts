@@ -2,7 +2,8 @@
 // attempt fails halfway through its writes, the retry still reports every entity the run changed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DigestBuilder } from '../../activities/engine/digest';
+import { DigestBuilder, ProducedSet } from '../../activities/engine/digest';
+import { planDeletes } from '../../activities/engine/reconcile';
 import type { Entity } from '../../activities/engine/entity';
 import { readPage, syncPage, writePage, type PageInput, type WrittenLog } from '../../activities/engine/syncPage';
 import type { Target } from '../../activities/engine/target';
@@ -116,4 +117,23 @@ test('a page read while the page before it was written reads the entities that p
   await writePage({ ...base, items: [{ id: 'x', name: 'Mid' }] }, await readPage({ ...base, items: [{ id: 'x', name: 'Mid' }] }));
   assert.equal((await writePage({ ...base, items: [{ id: 'x', name: 'Old' }] }, stale)).unchanged, 1, 'the stale read hides the change');
   assert.equal(target.entities.get('x')!.title, 'Mid');
+});
+
+test('an item whose selector fails keeps its entity through reconcile; without an identifier its kind deletes nothing', async () => {
+  const selective = compileMapping(
+    { resources: [{ kind: 'service', selector: { query: '.labels | contains(["prod"])' }, port: { entity: { mappings: { identifier: '.id', blueprint: '"service"' } } } }] },
+    { integration: 'test' },
+  );
+  const digest = new DigestBuilder();
+  const items = [{ id: 'a', labels: ['prod'] }, { id: 'b', labels: null }, { id: 'c', labels: ['prod'] }];
+  const outcome = await page(memoryTarget(), items, { mapping: selective, digest });
+  assert.equal(outcome.failed, 1);
+  assert.equal(outcome.incomplete, undefined);
+  const old = '2020-01-01T00:00:00Z';
+  const owned = ['a', 'b', 'c'].map((identifier) => ({ identifier, blueprint: 'service', updatedAt: old, relations: {} }));
+  const plan = planDeletes({ owned, produced: new ProducedSet([digest.encode()]), runStartedAt: new Date().toISOString(), threshold: 0.9, blueprintOrder: ['service'] });
+  assert.deepEqual(plan.deletes, [], 'b may still be selected: it is kept');
+
+  const unknown = await page(memoryTarget(), [{ labels: null }], { mapping: selective });
+  assert.match(unknown.incomplete ?? '', /have no identifier/);
 });

@@ -113,9 +113,19 @@ test('selector.query: false filters, non-boolean and errors are failures of that
   const result = m.map('repository', [{ ...repo, language: true }, { ...repo, name: 'b', language: false }, { ...repo, name: 'c', language: 'Go' }]);
   assert.deepEqual(result.entities.map((e) => e.identifier), ['checkout']);
   assert.equal(result.filtered, 1);
-  assert.deepEqual(result.failures, [{ kind: 'repository', field: 'selector.query', expression: '.language', message: 'selector.query must yield a boolean, got string "Go"' }]);
+  assert.deepEqual(result.failures, [{ kind: 'repository', field: 'selector.query', expression: '.language', identifier: 'c', message: 'selector.query must yield a boolean, got string "Go"' }]);
   const failing = compile(resource({}, { selector: { query: '.topics | has("x")' } })).map('repository', [repo]);
   assert.equal(failing.failures[0]!.message, 'Cannot check whether array has a string key');
+});
+
+test('an item whose selector fails keeps its entity: the failure names its identifier, or the item counts as unidentified', () => {
+  // Whether the item is in is unknown. Without its identifier the engine could not hold its entity, and
+  // reconcile would delete it as stale.
+  const m = compile(resource({ identifier: '.id' }, { selector: { query: '.labels | contains(["prod"])' } }));
+  const result = m.map('repository', [{ id: 'a', labels: ['prod'] }, { id: 'b', labels: null }, { labels: null }]);
+  assert.deepEqual(result.entities.map((e) => e.identifier), ['a']);
+  assert.deepEqual(result.failures.map((f) => [f.field, f.identifier]), [['selector.query', 'b'], ['selector.query', undefined]]);
+  assert.equal(result.unidentified, 1);
 });
 
 test('an identifier that errors, is null, not a string or empty counts as unidentified', () => {
