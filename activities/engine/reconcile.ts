@@ -19,6 +19,8 @@ export interface ReconcileInput {
   identifierPrefix?: string;
   /** Blueprints in dependency order (relation targets first); deletes go the other way. */
   blueprintOrder: string[];
+  /** Per blueprint, the kinds writing it whose source returned nothing in this run. */
+  emptyKinds?: Map<string, string[]>;
 }
 
 export interface ReconcilePlan {
@@ -55,15 +57,20 @@ export function planDeletes(input: ReconcileInput): ReconcilePlan {
 
   keepRelationTargets(input.owned, stale, plan);
 
-  // Judged per blueprint: a source that returns nothing for one kind must not empty its blueprint
-  // just because the other kinds look healthy.
+  // Judged per blueprint, and per kind within it: a source that returns nothing for one kind must not
+  // empty its blueprint, or its share of one, just because the other kinds look healthy.
   const staleCounts = new Map<string, number>();
   for (const e of stale.values()) staleCounts.set(e.blueprint, (staleCounts.get(e.blueprint) ?? 0) + 1);
   const refusals: string[] = [];
   for (const [blueprint, n] of staleCounts) {
     const counts = perBlueprint.get(blueprint)!;
+    const empty = input.emptyKinds?.get(blueprint) ?? [];
     if (counts.produced === 0) {
       refusals.push(`the source returned none of the ${counts.owned} owned "${blueprint}" entities`);
+    } else if (empty.length > 0) {
+      refusals.push(
+        `kind(s) ${empty.map((k) => `"${k}"`).join(', ')} returned nothing, so which of the ${n} owned "${blueprint}" entities the run did not produce are stale is unknown`,
+      );
     } else if (n / counts.owned > input.threshold) {
       refusals.push(
         `${n} of ${counts.owned} owned "${blueprint}" entities (${percent(n / counts.owned)}) would be deleted, above the threshold of ${percent(input.threshold)} (entityDeletionThreshold)`,

@@ -99,9 +99,15 @@ export async function reconcileRun(input: ReconcileRunInput): Promise<ReconcileO
   });
   const owned = [...listed.values()].flat();
   const produced = new ProducedSet(input.kinds.flatMap((k) => k.digests));
+  // A kind that returned nothing beside one that did, in one blueprint: the blueprint is not "returned none".
+  const emptyKinds = new Map<string, string[]>();
+  for (const k of input.kinds.filter((k) => k.produced === 0)) {
+    for (const bp of input.mapping.blueprintsOf(k.kind) ?? []) emptyKinds.set(bp, [...(emptyKinds.get(bp) ?? []), k.kind]);
+  }
   const plan = planDeletes({
     owned,
     produced,
+    emptyKinds,
     runStartedAt: input.startedAt,
     threshold: input.mapping.flags.entityDeletionThreshold,
     identifierPrefix: input.identifierPrefix,

@@ -51,15 +51,27 @@ function runKind(kind: string, blueprint: string, ids: string[]): RunKind {
 const base = { integration: 'test', mapping, startedAt: '2026-11-22T00:00:00.000Z', dryRun: false, signal: new AbortController().signal };
 
 test('stale owned entities of the run\'s blueprints are deleted, dependents first', async () => {
-  const target = memoryTarget([owned('team', 't1'), owned('team', 't-old'), owned('service', 's1'), owned('service', 's-old')]);
+  const target = memoryTarget([owned('team', 't1'), owned('team', 't-old'), owned('service', 's1'), owned('service', 'l1'), owned('service', 's-old')]);
   const outcome = await reconcileRun({
     ...base,
     target,
-    kinds: [runKind('team', 'team', ['t1']), runKind('service', 'service', ['s1']), runKind('legacy', 'service', [])],
+    kinds: [runKind('team', 'team', ['t1']), runKind('service', 'service', ['s1']), runKind('legacy', 'service', ['l1'])],
   });
   assert.equal(outcome.status, 'done');
   assert.deepEqual(target.deleted, ['service/s-old', 'team/t-old']);
   assert.deepEqual(outcome.deletedByKind, { team: 1, service: 1 });
+});
+
+test('a kind that returned nothing, beside one that did in its blueprint, means no deletes, saying which kind', async () => {
+  const target = memoryTarget([owned('team', 't1'), owned('team', 't-old'), ...Array.from({ length: 9 }, (_, i) => owned('service', `s${i}`)), owned('service', 'l1')]);
+  const outcome = await reconcileRun({
+    ...base,
+    target,
+    kinds: [runKind('team', 'team', ['t1']), runKind('service', 'service', Array.from({ length: 9 }, (_, i) => `s${i}`)), runKind('legacy', 'service', [])],
+  });
+  assert.equal(outcome.status, 'refused');
+  assert.match(outcome.reason!, /kind\(s\) "legacy" returned nothing/);
+  assert.deepEqual(target.deleted, []);
 });
 
 test('a dry run reports the deletes and makes none', async () => {

@@ -48,6 +48,18 @@ test('a source that returned nothing for a blueprint deletes nothing, even when 
   assert.match(plan.refused!, /the source returned none of the 2 owned "service" entities/);
 });
 
+test('a kind that returned nothing deletes nothing in a blueprint it shares with a kind that did', () => {
+  // GitHub repos and GitLab projects both write "service"; GitLab answers 200 with nothing (a token lost
+  // its scope). Its 2 of 11 services are under the threshold, but nobody knows they are stale.
+  const services = [...Array.from({ length: 9 }, (_, i) => owned('service', `gh-${i}`)), owned('service', 'gl-1'), owned('service', 'gl-2')];
+  const produced = producedOf(...Array.from({ length: 9 }, (_, i) => `service/gh-${i}`));
+  const plan = planDeletes(input({ owned: services, produced, emptyKinds: new Map([['service', ['gitlabProject']]]) }));
+  assert.deepEqual(plan.deletes, []);
+  assert.match(plan.refused!, /kind\(s\) "gitlabProject" returned nothing, so which of the 2 owned "service" entities/);
+  // Both kinds returned items: the two are stale.
+  assert.equal(planDeletes(input({ owned: services, produced })).deletes.length, 2);
+});
+
 test('above the threshold nothing is deleted, with the numbers', () => {
   const all = Array.from({ length: 10 }, (_, i) => owned('service', `s${i}`));
   const plan = planDeletes(input({ owned: all, produced: producedOf('service/s0'), threshold: 0.5 }));
