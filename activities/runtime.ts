@@ -51,6 +51,7 @@ export function createRuntime(config: Config, integration: IntegrationConfig, en
     integration.mapping ? undefined : connector.blueprints,
     connector.readsAfter,
     (k) => mapping.fieldsOf(k).relations.length > 0,
+    (k) => mapping.mapsTeam(k),
   );
   return { connector, mapping, target, kinds, ignoredKinds, after, prepare };
 }

@@ -3,10 +3,13 @@
 // and the earlier kinds that write one of its own blueprints (so the later item still wins); the others
 // run beside it. Relation targets come from the blueprint definitions (the connector's, for its default
 // mapping); where those are unknown (a custom mapping), a kind that maps no relations points nowhere,
-// and one that does waits for every kind before it. A blueprint computed per item is unknown too: that
+// and one that does waits for every kind before it. A mapped `team` is Port's relation to `_team`. A blueprint computed per item is unknown too: that
 // kind waits for every kind before it, and every later kind waits for it. A kind also waits for the
 // kinds whose reads it takes over (the connector's `readsAfter`).
 import type { BlueprintBody } from '../port/schemas';
+
+/** Port's built-in blueprint of teams: an entity's `team` names entities of it. */
+const TEAM_BLUEPRINT = '_team';
 
 export function kindDependencies(
   kinds: string[],
@@ -16,6 +19,8 @@ export function kindDependencies(
   readsAfter: Record<string, string[]> = {},
   /** Whether a kind's mapping sets any relation; without blueprint definitions, one that does not points nowhere. */
   mapsRelations: (kind: string) => boolean = () => true,
+  /** Whether a kind's mapping sets `team`, which points to Port's `_team` blueprint. */
+  mapsTeam: (kind: string) => boolean = () => false,
 ): Record<string, string[]> {
   const targets = new Map<string, Set<string>>();
   for (const bp of blueprints ?? []) targets.set(bp.identifier, new Set(Object.values(bp.relations ?? {}).map((r) => r.target)));
@@ -34,6 +39,7 @@ export function kindDependencies(
       return;
     }
     for (const bp of own) wanted.add(bp);
+    if (mapsTeam(kind)) wanted.add(TEAM_BLUEPRINT);
     after[kind] = earlier.filter((other) => {
       const theirs = blueprintsOf(other);
       return !theirs || theirs.some((bp) => wanted.has(bp)) || (readsAfter[kind] ?? []).includes(other);

@@ -41,6 +41,8 @@ export interface CompiledMapping {
   blueprintsOf(kind: string): string[] | undefined;
   /** Property and relation keys the kind's resources map (what a sync owns of each entity). */
   fieldsOf(kind: string): { properties: string[]; relations: string[] };
+  /** Whether a resource of the kind maps `team`: Port's relation to the `_team` blueprint. */
+  mapsTeam(kind: string): boolean;
   /** Maps raw items of a kind through every resource of that kind. */
   map(kind: string, items: unknown[]): MapResult;
 }
@@ -187,6 +189,10 @@ class Mapper implements CompiledMapping {
     const keys = (group: 'properties' | 'relations') =>
       [...new Set((this.byKind.get(kind) ?? []).flatMap((r) => r[group].map((f) => f.name.slice(group.length + 1))))];
     return { properties: keys('properties'), relations: keys('relations') };
+  }
+
+  mapsTeam(kind: string): boolean {
+    return (this.byKind.get(kind) ?? []).some((r) => r.team !== undefined);
   }
 
   map(kind: string, items: unknown[]): MapResult {

@@ -13,6 +13,8 @@ import type { EntityBody, PortEntity } from './schemas';
 const SEARCH_PAGE = 1000;
 /** Meta-properties the diff never reads: left out of its reads (about half of each entity's JSON). */
 const NOT_DIFFED = ['$createdAt', '$createdBy', '$updatedAt', '$updatedBy'];
+/** The team of an owned entity, kept among its relations for reconcile (not a key Port's relations can have). */
+const TEAM_RELATION = '$team';
 /** Meta-properties the diff compares. */
 const DIFFED_META = ['$identifier', '$title', '$icon', '$team'];
 
@@ -31,7 +33,9 @@ export class PortTarget implements Target {
   readonly api = 'port';
   readonly maxBatch = MAX_BULK_ENTITIES;
   private readonly client: PortClient;
-  private readonly relationIds = new Map<string, Promise<string[]>>();
+  /** Each blueprint's relation ids, and when they were read: a run reads them afresh (beginRun). */
+  private readonly relationIds = new Map<string, { readAt: number; ids: Promise<string[]> }>();
+  private runStartedAt = 0;
 
   constructor(private readonly options: PortTargetOptions) {
     this.client = options.client;
@@ -62,15 +66,16 @@ export class PortTarget implements Target {
   }
 
   async *listOwned(blueprint: string, signal: AbortSignal): AsyncIterable<OwnedEntity[]> {
-    // Only what reconcile needs: identifier, updatedAt and relation values (by the relations' ids).
-    const include = ['$identifier', '$updatedAt', ...(await this.relationsOf(blueprint, signal))];
+    // Only what reconcile needs: identifier, updatedAt and relation values (by the relations' ids), and
+    // the team, Port's relation to `_team`, so a team a kept entity names is kept too.
+    const include = ['$identifier', '$updatedAt', '$team', ...(await this.relationsOf(blueprint, signal))];
     const rules = [ownedRule(this.client.ownerMark, this.options.adoptExisting ?? false)];
     for await (const page of this.client.search(blueprint, rules, { include, limit: SEARCH_PAGE, signal })) {
       yield page.map((e) => ({
         identifier: e.identifier,
         blueprint,
         updatedAt: e.updatedAt ?? new Date(0).toISOString(),
-        relations: toRelations(e.relations),
+        relations: e.team == null || e.team.length === 0 ? toRelations(e.relations) : { ...toRelations(e.relations), [TEAM_RELATION]: e.team },
       }));
     }
   }
@@ -84,13 +89,18 @@ export class PortTarget implements Target {
     return { deleted: outcome.deleted, failed: outcome.failed.map(redacted) };
   }
 
+  /** A relation added to a blueprint since an earlier run read it (in Port's UI, or by prepareTarget) is seen. */
+  beginRun(startedAt: string): void {
+    this.runStartedAt = Math.max(this.runStartedAt, Date.parse(startedAt) || 0);
+  }
+
   private relationsOf(blueprint: string, signal: AbortSignal): Promise<string[]> {
-    let ids = this.relationIds.get(blueprint);
-    if (!ids) {
-      ids = this.client.getBlueprint(blueprint, signal).then((bp) => Object.keys(bp?.relations ?? {}));
-      ids.catch(() => this.relationIds.delete(blueprint));
-      this.relationIds.set(blueprint, ids);
-    }
+    const cached = this.relationIds.get(blueprint);
+    if (cached && cached.readAt >= this.runStartedAt) return cached.ids;
+    const ids = this.client.getBlueprint(blueprint, signal).then((bp) => Object.keys(bp?.relations ?? {}));
+    const entry = { readAt: Date.now(), ids };
+    ids.catch(() => this.relationIds.get(blueprint) === entry && this.relationIds.delete(blueprint));
+    this.relationIds.set(blueprint, entry);
     return ids;
   }
 }

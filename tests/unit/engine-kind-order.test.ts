@@ -43,6 +43,13 @@ test('without blueprint definitions, a kind that maps no relations waits only fo
   assert.deepEqual(kindDependencies(kinds, of({ a: ['x'], b: undefined, c: ['y'], d: ['z'] }), undefined, {}, () => false), { a: [], b: ['a'], c: ['b'], d: ['b'] });
 });
 
+test("a kind that maps team waits for the kinds writing Port's _team blueprint", () => {
+  const kinds = ['team', 'service', 'repo'];
+  const blueprintsOf = of({ team: ['_team'], service: ['service'], repo: ['repo'] });
+  const after = kindDependencies(kinds, blueprintsOf, undefined, {}, () => false, (k) => k === 'service');
+  assert.deepEqual(after, { team: [], service: ['team'], repo: [] });
+});
+
 test('two kinds that write one blueprint keep their order even where the definitions are known', () => {
   const kinds = ['service', 'serviceExtra', 'team'];
   assert.deepEqual(kindDependencies(kinds, of({ service: ['service'], serviceExtra: ['service'], team: ['team'] }), [bp('service'), bp('team')]), {

@@ -57,13 +57,33 @@ test('listOwned returns only what this instance wrote: not another integration i
   assert.deepEqual((await owned(humanitec)).map((e) => e.identifier), ['hn-1']);
 });
 
-test('listOwned asks Port only for identifier, updatedAt and relations, page by page', async () => {
+test('listOwned asks Port only for identifier, updatedAt, team and relations, page by page', async () => {
   const seen = sim.exchanges.length;
   await owned(hum);
   const search = sim.exchanges.slice(seen).find((x) => x.path.endsWith('/entities/search'))!;
-  assert.deepEqual((search.requestBody as { include: string[] }).include, ['$identifier', '$updatedAt', 'dependsOn']);
+  assert.deepEqual((search.requestBody as { include: string[] }).include, ['$identifier', '$updatedAt', '$team', 'dependsOn']);
   const fields = new Set((search.responseBody as { entities: object[] }).entities.flatMap((e) => Object.keys(e)));
-  assert.deepEqual([...fields].sort(), ['identifier', 'relations', 'updatedAt']);
+  assert.deepEqual([...fields].sort(), ['identifier', 'relations', 'team', 'updatedAt']);
+});
+
+test("an owned entity's team is among its relations for reconcile, so the _team entity it names is kept", async () => {
+  sim.putBlueprint({ identifier: 'teamed', title: 'Teamed', schema: { properties: {} } });
+  await hum.upsert('teamed', [{ identifier: 't-1', blueprint: 'teamed', team: 'payments', properties: {}, relations: {} }], write);
+  assert.deepEqual((await owned(hum, 'teamed'))[0]!.relations, { $team: ['payments'] });
+});
+
+test('a relation added to a blueprint after a run listed it is read by the next run', async () => {
+  sim.putBlueprint({ identifier: 'growing', title: 'Growing', schema: { properties: {} } });
+  const target = new PortTarget({ client: client('hum') });
+  await target.upsert('growing', [{ identifier: 'g-1', blueprint: 'growing', properties: {}, relations: {} }], write);
+  target.beginRun(new Date().toISOString());
+  assert.deepEqual((await owned(target, 'growing'))[0]!.relations, {});
+  sim.putBlueprint({ identifier: 'growing', title: 'Growing', schema: { properties: {} }, relations: { owner: { target: 'growing', required: false, many: false } } });
+  await target.upsert('growing', [{ identifier: 'g-2', blueprint: 'growing', properties: {}, relations: { owner: 'g-1' } }], write);
+  assert.deepEqual((await owned(target, 'growing'))[1]!.relations, {}, 'within a run the blueprint is read once');
+  await new Promise((r) => setTimeout(r, 5));
+  target.beginRun(new Date().toISOString());
+  assert.deepEqual((await owned(target, 'growing'))[1]!.relations, { owner: 'g-1' });
 });
 
 test('adoptExisting also owns entities no integration wrote, never another integration\'s', async () => {
