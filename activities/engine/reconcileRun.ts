@@ -126,8 +126,13 @@ export async function reconcileRun(input: ReconcileRunInput): Promise<ReconcileO
       continue;
     }
     for (const batch of chunk(ids, 100)) {
-      const result = await input.target.delete(blueprint, batch, { deleteDependents: input.mapping.flags.deleteDependentEntities, signal: input.signal });
+      const result = await input.target.delete(blueprint, batch, {
+        deleteDependents: input.mapping.flags.deleteDependentEntities,
+        signal: input.signal,
+        keepWrittenSince: input.startedAt,
+      });
       outcome.deleted[blueprint] = (outcome.deleted[blueprint] ?? 0) + result.deleted.length;
+      outcome.keptWrittenDuringRun += result.keptWrittenDuringRun?.length ?? 0;
       outcome.failed += result.failed.length;
       for (const f of result.failed.slice(0, MAX_FAILURES_REPORTED - outcome.failures.length)) {
         outcome.failures.push(`${blueprint} "${f.identifier}" kept: ${f.message}`);

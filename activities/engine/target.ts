@@ -26,10 +26,22 @@ export interface UpsertResult {
   failed: ItemFailure[];
 }
 
+export interface DeleteOptions {
+  deleteDependents: boolean;
+  signal: AbortSignal;
+  /**
+   * Reconcile: the run's start. A target that plans deletes from state read earlier (incident.io's index)
+   * re-reads each entity first and keeps one written since (`keptWrittenDuringRun`).
+   */
+  keepWrittenSince?: string;
+}
+
 export interface DeleteResult {
   deleted: string[];
   /** Entities the target refused to delete (e.g. others depend on them); they are kept. */
   failed: ItemFailure[];
+  /** Entities found written since the run started when about to be deleted: fresh, so kept. */
+  keptWrittenDuringRun?: string[];
 }
 
 export interface Target {
@@ -50,7 +62,7 @@ export interface Target {
    * there, nothing else is left to delete and reconcile need not list the blueprint.
    */
   count?(blueprint: string, signal: AbortSignal): Promise<number>;
-  delete(blueprint: string, identifiers: string[], opts: { deleteDependents: boolean; signal: AbortSignal }): Promise<DeleteResult>;
+  delete(blueprint: string, identifiers: string[], opts: DeleteOptions): Promise<DeleteResult>;
   /**
    * Mapped entities in the form getMany returns them, when the target stores values differently from
    * how mapping produces them (incident.io: attribute ids, string literals), so the diff compares like with like.

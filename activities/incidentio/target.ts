@@ -8,7 +8,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { HTTPError } from 'ky';
 import type { Entity, OwnedEntity } from '../engine/entity';
 import { forEachLimit } from '../engine/syncPage';
-import type { DeleteResult, ItemFailure, Target, UpsertOptions, UpsertResult } from '../engine/target';
+import type { DeleteOptions, DeleteResult, ItemFailure, Target, UpsertOptions, UpsertResult } from '../engine/target';
 import { itemErrorMessage } from '../http/errors';
 import { ALIASES_KEY, RANK_KEY, attributeProblem, resolveAttributes, schemaWithAdded, type AttributeResolution } from './attributes';
 import { INCIDENT_IO_API, MAX_BULK_UPDATE, type IncidentIoClient } from './client';
@@ -192,13 +192,23 @@ export class IncidentIoTarget implements Target {
     if (page.length > 0) yield page;
   }
 
-  async delete(blueprint: string, identifiers: string[], opts: { deleteDependents: boolean; signal: AbortSignal }): Promise<DeleteResult> {
+  async delete(blueprint: string, identifiers: string[], opts: DeleteOptions): Promise<DeleteResult> {
     const { byExternalId } = await this.loadIndex(opts.signal);
-    const result: DeleteResult = { deleted: [], failed: [] };
+    const result: DeleteResult = { deleted: [], failed: [], keptWrittenDuringRun: [] };
+    const keepSince = opts.keepWrittenSince ? Date.parse(opts.keepWrittenSince) : undefined;
     await forEachLimit(identifiers, DELETE_CONCURRENCY, async (identifier) => {
       const externalId = this.options.externalIds.of(blueprint, identifier);
-      const entry = byExternalId.get(externalId);
       try {
+        let entry = byExternalId.get(externalId);
+        if (keepSince !== undefined) {
+          // Reconcile planned this from the index read when the run began: an entry edited since is fresh.
+          entry = await this.options.client.findEntry(this.options.typeId, externalId, opts.signal);
+          if (entry && Date.parse(entry.updated_at) >= keepSince) {
+            this.rememberEntry(entry);
+            result.keptWrittenDuringRun!.push(identifier);
+            return;
+          }
+        }
         if (entry) await this.options.client.deleteEntry(entry.id, opts.signal);
         byExternalId.delete(externalId);
         result.deleted.push(identifier);

@@ -2,7 +2,7 @@
 // bulk upserts, the entities this integration instance owns (ownership.ts), and deletes.
 import { redactSecrets } from '../../worker/logger';
 import type { Entity, OwnedEntity, RelationValue } from '../engine/entity';
-import type { DeleteResult, DiffedFields, Target, UpsertOptions, UpsertResult } from '../engine/target';
+import type { DeleteOptions, DeleteResult, DiffedFields, Target, UpsertOptions, UpsertResult } from '../engine/target';
 import { deleteEntities } from './bulkDelete';
 import { MAX_BULK_ENTITIES, upsertEntities, type ItemFailure } from './bulkUpsert';
 import type { PortClient } from './client';
@@ -84,7 +84,7 @@ export class PortTarget implements Target {
     return this.client.countEntities(blueprint, signal);
   }
 
-  async delete(blueprint: string, identifiers: string[], opts: { deleteDependents: boolean; signal: AbortSignal }): Promise<DeleteResult> {
+  async delete(blueprint: string, identifiers: string[], opts: DeleteOptions): Promise<DeleteResult> {
     const outcome = await deleteEntities(this.client, blueprint, identifiers, opts);
     return { deleted: outcome.deleted, failed: outcome.failed.map(redacted) };
   }
