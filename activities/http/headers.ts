@@ -1,11 +1,20 @@
 // What an API's response headers say about when the next request may go: `Retry-After`, and the
 // `x-ratelimit-*` family (Port, Humanitec, GitHub and incident.io all send limit/remaining/reset).
 
-/** Seconds or an HTTP date, as RFC 9110 allows; undefined when absent or unreadable. */
+/**
+ * The longest wait any server answer may impose (one Port rate-limit window): a Retry-After or a
+ * reset further away than this is a server or clock bug, and obeying it would stall the key for good.
+ */
+export const SERVER_WAIT_CAP_MS = 300_000;
+
+/**
+ * Seconds or an HTTP date, as RFC 9110 allows; undefined when absent or unreadable. A number of 1e9
+ * or more (31 years) is epoch seconds sent as a delay, a known server bug: read as the time it names.
+ */
 export function retryAfterMs(value: string | null, now = Date.now()): number | undefined {
   if (!value) return undefined;
   const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds >= 1e9 ? seconds * 1000 - now : seconds * 1000);
   const date = Date.parse(value);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
@@ -53,13 +62,16 @@ export function readRateLimit(headers: Headers, now = Date.now()): RateLimitStat
 
 /**
  * How long the server asked us to wait before trying again after this failed response: its
- * `Retry-After`, else on a 429 the reset of a spent rate-limit window. Undefined when it said nothing.
+ * `Retry-After`, else on a 429 the reset of a spent rate-limit window; at most `SERVER_WAIT_CAP_MS`.
+ * Undefined when it said nothing.
  */
 export function serverWaitMs(response: Response, now = Date.now()): number | undefined {
   const { status, headers } = response;
   if (status < 400) return undefined;
-  const after = retryAfterMs(headers.get('retry-after'), now);
-  if (after !== undefined) return after;
-  const budget = status === 429 ? readRateLimit(headers, now) : undefined;
-  return budget && budget.remaining === 0 ? Math.max(0, budget.resetAt - now) : undefined;
+  let wait = retryAfterMs(headers.get('retry-after'), now);
+  if (wait === undefined && status === 429) {
+    const budget = readRateLimit(headers, now);
+    if (budget && budget.remaining === 0) wait = Math.max(0, budget.resetAt - now);
+  }
+  return wait === undefined ? undefined : Math.min(wait, SERVER_WAIT_CAP_MS);
 }

@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApplicationFailure } from '@temporalio/common';
-import { readRateLimit, serverWaitMs, type RateLimitState } from './headers';
+import { readRateLimit, SERVER_WAIT_CAP_MS, serverWaitMs, type RateLimitState } from './headers';
 
 /** A 429 that says nothing about when to come back pauses the key this long. */
 const THROTTLE_PAUSE_MS = 1000;
@@ -27,11 +27,16 @@ const BURST_SHARE = 0.1;
 const BUCKET_RESERVE = 0.05;
 /** Before the first response of a key only one request goes; the others wait at most this long for it. */
 const FIRST_RESPONSE_WAIT_MS = 5000;
+/** setTimeout's longest delay; Node fires a longer one after 1 ms. The queue sleeps in steps of at most this. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 interface Waiter {
   resolve: () => void;
   reject: (err: unknown) => void;
   signal?: AbortSignal;
+  onAbort: () => void;
+  /** Epoch ms after which this request would rather fail (`RateLimited`) than start. */
+  deadline: number;
 }
 
 export class RateLimiter {
@@ -59,22 +64,54 @@ export class RateLimiter {
     await this.awaitFirstResponse();
     signal?.throwIfAborted();
     const now = Date.now();
-    const wait = Math.max(this.nextAt, this.blockedUntil(now)) - now + this.queue.length * this.interval(now);
-    this.refuseLongWait(wait, maxWaitMs);
+    const wait = this.waitAt(this.queue.length, now);
+    if (wait > maxWaitMs) throw this.tooLong(wait);
     await new Promise<void>((resolve, reject) => {
-      const onAbort = () => this.drop(waiter);
-      const waiter: Waiter = { resolve: () => (signal?.removeEventListener('abort', onAbort), resolve()), reject, signal };
+      const waiter: Waiter = {
+        resolve: () => (signal?.removeEventListener('abort', waiter.onAbort), resolve()),
+        reject: (err) => (signal?.removeEventListener('abort', waiter.onAbort), reject(err)),
+        signal,
+        onAbort: () => this.drop(waiter, signal?.reason),
+        deadline: now + maxWaitMs,
+      };
       this.queue.push(waiter);
-      signal?.addEventListener('abort', onAbort, { once: true });
+      signal?.addEventListener('abort', waiter.onAbort, { once: true });
       this.pump();
     });
   }
 
-  private drop(waiter: Waiter): void {
+  /** How long the request at `position` in the queue will wait, as far as we know now. */
+  private waitAt(position: number, now: number): number {
+    return Math.max(this.nextAt, this.blockedUntil(now)) - now + position * this.interval(now);
+  }
+
+  private drop(waiter: Waiter, reason: unknown): void {
     const i = this.queue.indexOf(waiter);
     if (i < 0) return;
     this.queue.splice(i, 1);
-    waiter.reject(waiter.signal?.reason);
+    waiter.reject(reason);
+    if (this.queue.length === 0) this.stopTimer();
+  }
+
+  private stopTimer(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /**
+   * A pause or a spent budget that arrives while requests wait can push their start past their
+   * `maxWaitMs`: they fail now as a newcomer would, instead of holding a worker slot until then.
+   */
+  private refuseLate(now: number): void {
+    const start = Math.max(this.nextAt, this.blockedUntil(now));
+    const spacing = this.interval(now);
+    let position = 0;
+    for (const waiter of [...this.queue]) {
+      // As waitAt(position, now); those behind a refused one move up.
+      const at = start + position * spacing;
+      if (at > waiter.deadline) this.drop(waiter, this.tooLong(at - now));
+      else position++;
+    }
   }
 
   /** Lets the head of the queue go when its time has come; else sleeps until then. */
@@ -84,10 +121,12 @@ export class RateLimiter {
       const now = Date.now();
       const at = Math.max(this.nextAt, this.blockedUntil(now));
       if (at > now) {
+        this.refuseLate(now);
+        if (this.queue.length === 0) return;
         this.timer = setTimeout(() => {
           this.timer = undefined;
           this.pump();
-        }, at - now);
+        }, Math.min(at - now, MAX_TIMER_MS));
         return;
       }
       const waiter = this.queue.shift()!;
@@ -104,6 +143,7 @@ export class RateLimiter {
   finished(response: Response | undefined): void {
     this.inFlight = Math.max(0, this.inFlight - 1);
     if (response) this.observe(response);
+    if (this.queue.length > 0) this.refuseLate(Date.now());
     if (!this.learned) {
       // Failed without an answer: let the waiting ones go, and the next newcomer probe again.
       this.firstResponse?.resolve();
@@ -111,8 +151,9 @@ export class RateLimiter {
     }
   }
 
-  /** Pauses every request of this key for `ms`. */
+  /** Pauses every request of this key for `ms`, at most `SERVER_WAIT_CAP_MS`. */
   pause(ms: number, now = Date.now()): void {
+    ms = Math.min(ms, SERVER_WAIT_CAP_MS);
     if (now + ms <= this.pausedUntil) return;
     this.pausedUntil = now + ms;
     this.rampUntil = this.pausedUntil + Math.min(PAUSE_RELEASE_SPREAD_MS, ms);
@@ -180,9 +221,9 @@ export class RateLimiter {
     return (b.resetAt - now) / Math.max(1, left);
   }
 
-  private refuseLongWait(waitMs: number, maxWaitMs: number): void {
-    if (waitMs <= maxWaitMs) return;
-    throw ApplicationFailure.create({
+  /** The failure of a request that would wait `waitMs`, longer than it may. */
+  private tooLong(waitMs: number): ApplicationFailure {
+    return ApplicationFailure.create({
       type: 'RateLimited',
       message: `${this.key}: rate limit reached; the next request may go in ${Math.ceil(waitMs / 1000)} s`,
       nextRetryDelay: Math.ceil(waitMs),

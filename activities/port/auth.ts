@@ -1,11 +1,15 @@
 // Port access tokens, one per credential set and API URL for the whole process. Port keeps one active
-// token per credential set and answers every token request with it, so asking once per expiry is
-// enough; concurrent callers share one in-flight request (single flight), and a 401 refreshes once
-// however many requests saw it (only the token they were refused with is dropped).
+// token per credential set and answers every token request with it (and the time it has left), so
+// asking once per expiry is enough; concurrent callers share one in-flight request (single flight),
+// and a 401 refreshes once however many requests saw it (only the token they were refused with is
+// dropped). Asking early again only returns the same token with less time: renewing before expiry
+// is tried once, after that the token is used until it expires and the 401 path gets the next one.
 import { createHash } from 'node:crypto';
 
 /** Refresh this long before Port says the token ends (clock skew, requests in flight). */
 const EXPIRY_MARGIN_MS = 60_000;
+/** `expiresIn` is whole seconds, rounded down: a token said to have 0 left may still work this long. */
+const ROUNDING_MS = 1000;
 
 export interface IssuedToken {
   /** `Bearer <token>`, the Authorization header value. */
@@ -33,16 +37,14 @@ export class PortTokens {
     private readonly issue: () => Promise<IssuedToken>,
   ) {}
 
-  /** The Authorization header to send: cached until shortly before expiry, fetched once when not. */
+  /** The Authorization header to send: cached for its `lifetime`, fetched once when not. */
   async header(): Promise<string> {
     const entry = entries.get(this.key) ?? { validUntil: 0 };
     entries.set(this.key, entry);
     if (entry.header && Date.now() < entry.validUntil) return entry.header;
     entry.pending ??= this.issue()
       .then(({ header, expiresInSeconds }) => {
-        const ms = expiresInSeconds * 1000;
-        // Port may hand back the active token with little time left; keep at least half of it.
-        entry.validUntil = Date.now() + Math.max(ms - EXPIRY_MARGIN_MS, ms / 2);
+        entry.validUntil = Date.now() + lifetime(expiresInSeconds * 1000, header === entry.header);
         entry.header = header;
         return header;
       })
@@ -58,4 +60,17 @@ export class PortTokens {
       entry.validUntil = 0;
     }
   }
+}
+
+/**
+ * How long to use a token Port says has `ms` left (`known`: the one we already had). Only a new token
+ * with more than the margin left is renewed early; renewing again would only get the same token back
+ * with less time, every time sooner. 0 left: the waiting requests still use it and the next one asks
+ * again once; the token we already had, at 0, is kept for the second it may have left (a 401 then
+ * gets the next one).
+ */
+function lifetime(ms: number, known: boolean): number {
+  if (ms > EXPIRY_MARGIN_MS && !known) return ms - EXPIRY_MARGIN_MS;
+  if (ms > 0) return ms;
+  return known ? ROUNDING_MS : 0;
 }

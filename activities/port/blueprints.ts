@@ -1,7 +1,9 @@
 // Making sure the blueprints a sync writes to exist, without ever taking anything from a user's own
 // blueprint. Missing ones are created first without relations (a relation's target must exist, so
 // self-relations and cycles need a second step), then relations are PATCHed in. Existing blueprints
-// only gain the properties and relations they lack; nothing there is changed or removed.
+// only gain the properties and relations they lack; nothing there is changed or removed. A create that
+// Port refuses with 409 lost a race with another run (or a user): that blueprint is treated as existing.
+import { HTTPError } from 'ky';
 import { parseRequest } from '../http/parse';
 import type { PortClient } from './client';
 import { blueprintBodySchema, type Blueprint, type BlueprintBody } from './schemas';
@@ -40,10 +42,17 @@ export async function ensureBlueprints(client: PortClient, wanted: BlueprintBody
     missing.map(async (body) => {
       const bare: Json = { ...body };
       for (const key of LINKED) delete bare[key];
-      created.set(body.identifier, await client.createBlueprint(bare as BlueprintBody, signal));
+      try {
+        created.set(body.identifier, await client.createBlueprint(bare as BlueprintBody, signal));
+      } catch (err) {
+        // Created since our GET (two runs starting together): continue as with any existing blueprint.
+        const current = isConflict(err) ? await client.getBlueprint(body.identifier, signal) : undefined;
+        if (!current) throw err;
+        existing.set(body.identifier, current);
+      }
     }),
   );
-  result.created.push(...missing.map((body) => body.identifier));
+  result.created.push(...missing.map((body) => body.identifier).filter((id) => created.has(id)));
 
   // 2. Now every target exists: add the links to new blueprints, what is missing to existing ones.
   const patches = bodies.flatMap((body) => {
@@ -56,6 +65,8 @@ export async function ensureBlueprints(client: PortClient, wanted: BlueprintBody
   for (const { body, isNew, added } of patches) if (!isNew) result.changed.push({ blueprint: body.identifier, added });
   return result;
 }
+
+const isConflict = (err: unknown) => err instanceof HTTPError && err.response.status === 409;
 
 function linksOf(body: BlueprintBody): { patch: Json; added: string[] } {
   const patch: Json = {};

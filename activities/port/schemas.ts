@@ -26,7 +26,8 @@ export const tokenRequestSchema = z.strictObject({ clientId: z.string().min(1), 
 
 export const tokenResponseSchema = z.object({
   accessToken: z.string().min(1),
-  expiresIn: z.number().positive(),
+  // Seconds left, rounded down: Port hands out its active token, so 0 (under a second left) is valid.
+  expiresIn: z.number().min(0),
   tokenType: z.string().min(1),
 });
 

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApplicationFailure } from '@temporalio/common';
 import { apiClient } from '../../activities/http/client';
+import { RateLimiter } from '../../activities/http/rateLimit';
 import { SimServer } from '../../sim/http';
 import { TokenBucket } from '../../sim/incidentio/server';
 
@@ -124,3 +125,52 @@ test('a token bucket (limit;window=W) is spent down to its reserve, then used at
   // Paced as a window ("remaining over the time until full"), the bucket would settle near half full.
   assert.ok(lowest <= 40 * 0.05 + 2, `the bucket went down to ${lowest} of 40`);
 });
+
+/** A limiter of its own that has seen one answer (so requests no longer wait for the first one). */
+async function learnedLimiter(headers: Record<string, string> = {}) {
+  const limiter = new RateLimiter(`test:${randomUUID()}`);
+  await limiter.acquire();
+  limiter.finished(new Response(null, { status: 200, headers }));
+  return limiter;
+}
+
+test('a Retry-After of years pauses the key for at most 300 s, and an epoch timestamp in it is read as one', async () => {
+  const limiter = await learnedLimiter();
+  // Epoch seconds sent as a delay (port-labs/ocean#2689), a moment ago: no pause at all.
+  await limiter.acquire();
+  limiter.finished(new Response(null, { status: 429, headers: { 'retry-after': String(Math.floor(Date.now() / 1000) - 5) } }));
+  await limiter.acquire(undefined, 20_000);
+  // Three years as seconds: capped at one Port window, so the key is free again within 5 minutes.
+  limiter.finished(new Response(null, { status: 429, headers: { 'retry-after': String(3 * 365 * 86_400) } }));
+  const err = await limiter.acquire(undefined, 20_000).catch((e: unknown) => e);
+  assert.ok(err instanceof ApplicationFailure);
+  assert.equal(err.type, 'RateLimited');
+  const delay = Number(err.nextRetryDelay);
+  assert.ok(delay > 290_000 && delay <= 300_000, `nextRetryDelay ${delay} ms`);
+});
+
+for (const [what, status, extra] of [
+  ['a 429 reports the reset 300 s away', 429, {}],
+  ['an answer spends the window', 200, {}],
+  ['a 503 asks for 300 s', 503, { 'retry-after': '300' }],
+] as const) {
+  test(`requests already waiting fail as a newcomer would when ${what} (maxWaitMs)`, async (t) => {
+    // Port-like budget deep in a window: 20 left of 35,000 for 300 s, so requests are spaced 15 s.
+    const reset = String(Math.floor(Date.now() / 1000) + 300);
+    const budget = { 'x-ratelimit-limit': '35000', 'x-ratelimit-reset': reset, 'x-ratelimit-period': '300' };
+    const limiter = await learnedLimiter({ ...budget, 'x-ratelimit-remaining': '20' });
+    await limiter.acquire(undefined, 20_000);
+    // Should it still be waiting when the test ends, it must not keep the process up for 5 minutes.
+    const stop = new AbortController();
+    t.after(() => stop.abort());
+    const waiting = limiter.acquire(stop.signal, 20_000).catch((e: unknown) => e);
+    await sleep(20);
+    limiter.finished(new Response(null, { status, headers: { ...budget, 'x-ratelimit-remaining': status === 503 ? '19' : '0', ...extra } }));
+    const started = Date.now();
+    const err = await Promise.race([waiting, sleep(1000, 'still waiting')]);
+    assert.ok(err instanceof ApplicationFailure, String(err));
+    assert.equal(err.type, 'RateLimited');
+    assert.ok(Date.now() - started < 100);
+    assert.ok(Number(err.nextRetryDelay) > 290_000, `nextRetryDelay ${err.nextRetryDelay} ms`);
+  });
+}
