@@ -144,7 +144,8 @@ export const configSchema = z
         shutdownGraceTime: duration.default('30s'),
         /**
          * Kinds one sync runs at once when their blueprints do not relate (relation targets always go
-         * first; a custom mapping runs its kinds one after the other). docs/engine.md, "Kinds side by side".
+         * first; a custom mapping's kind that maps relations waits for every kind before it).
+         * docs/engine.md, "Kinds side by side".
          */
         parallelKinds: z.int().min(1).max(16).default(2),
         /** Pages one activity handles before it reports its cursor back to the workflow (history checkpoint). */
