@@ -6,6 +6,7 @@
 //   npm run bench -- --only resync --entities 5000 --cases unlimited
 //   npm run bench -- --only resync --cases unlimited --resync-latency 20 --timeline
 //   npm run bench -- --only resync --cases unlimited --repeat 5     (median rows, with ranges)
+//   npm run bench -- --only resync --cases unlimited --parallel-kinds 1
 //   npm run bench -- --only humanitec --orgs 1000,40000 --read-concurrency 8 --hum-scale 0.02
 //   npm run bench -- --only incidentio --inc-services 10000 --inc-scale 0.1 --inc-changed 100
 import { parseArgs } from 'node:util';
@@ -32,6 +33,7 @@ const { values } = parseArgs({
     'seed-sample': { type: 'string', default: '1000' },
     cases: { type: 'string', default: 'unlimited,limited' },
     repeat: { type: 'string', default: '1' },
+    'parallel-kinds': { type: 'string' },
     // humanitec (also --window, --profile)
     orgs: { type: 'string', default: '1000,40000' },
     'org-seed': { type: 'string', default: '1' },
@@ -88,6 +90,7 @@ if (runs('resync')) {
     cases: values.cases.split(',') as Array<'unlimited' | 'limited'>,
     profileDir: values.profile,
     repeat: Number(values.repeat),
+    ...(values['parallel-kinds'] ? { parallelKinds: Number(values['parallel-kinds']) } : {}),
   });
   results.resync = rows;
   if (!values.json) {

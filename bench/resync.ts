@@ -44,6 +44,8 @@ export interface ResyncOptions {
   profileDir?: string;
   /** Runs of each case (a fresh stack of simulators and a fresh worker each time); rows give the median. */
   repeat?: number;
+  /** The worker's `parallelKinds` (default: the config default). */
+  parallelKinds?: number;
 }
 
 export interface ResyncRow {
@@ -194,7 +196,8 @@ export async function benchResync(opts: ResyncOptions): Promise<ResyncRow[]> {
         port.putBlueprint({ identifier: kind, title: kind, schema: { properties: { version: { type: 'number', title: 'Version' }, kind: { type: 'string', title: 'Kind' } } }, relations: {} });
       }
 
-      const { pid, stop: stopWorker } = await startBenchWorker({ ...setup.config, worker: { ...setup.config.worker, healthPort: await freePort(), metricsPort: await freePort() } } as ConfigInput, setup.env, cleanups, opts.profileDir);
+      const worker = { ...setup.config.worker, healthPort: await freePort(), metricsPort: await freePort(), ...(opts.parallelKinds ? { parallelKinds: opts.parallelKinds } : {}) };
+      const { pid, stop: stopWorker } = await startBenchWorker({ ...setup.config, worker } as ConfigInput, setup.env, cleanups, opts.profileDir);
 
       const bulkBudget = limited ? Math.max(1, Math.floor(PORT_BUDGETS['entities-bulk-upsert'] * opts.scale)) : Infinity;
       const bulkCalls = Math.ceil(perKind / 20) * kinds.length;
