@@ -66,6 +66,12 @@ export function verifyToken(_body: Buffer, headers: IncomingHttpHeaders, secret:
   return safeEqual(given, secret) ? { ok: true } : { ok: false, reason: 'token does not match' };
 }
 
+/**
+ * Verifiers that look at the headers alone (a static secret, not a signature over the body). The receiver
+ * runs them before it reads the body, so a sender without the secret is refused without being buffered.
+ */
+export const HEADER_ONLY_VERIFIERS: ReadonlySet<VerifierKind> = new Set<VerifierKind>(['gitlab', 'token']);
+
 export const VERIFIERS: Record<VerifierKind, (body: Buffer, headers: IncomingHttpHeaders, secret: string) => Verdict> = {
   github: verifyGithub,
   gitlab: verifyGitlab,
