@@ -108,19 +108,28 @@ export async function chainHistory(client: Client, workflowId: string, firstRunI
   return { events, bytes, runs };
 }
 
-/** One line per run: each activity with its start and end, in ms from the workflow's start (continue-as-new not followed). */
+/**
+ * One line per run: each activity as `name scheduled/start-end`, in ms from the workflow's start
+ * (continue-as-new not followed): the gaps between one end and the next schedule are workflow tasks.
+ */
 async function printTimeline(client: Client, workflowId: string, runId: string) {
   const events = (await client.workflow.getHandle(workflowId, runId).fetchHistory()).events ?? [];
   const ms = (e: (typeof events)[number]) => Number(e.eventTime?.seconds ?? 0) * 1000 + (e.eventTime?.nanos ?? 0) / 1e6;
   const t0 = events[0] ? ms(events[0]) : 0;
   const types = new Map<string, string>();
+  const scheduledAt = new Map<string, number>();
   const startedAt = new Map<string, number>();
   const parts: string[] = [];
   for (const e of events) {
-    if (e.activityTaskScheduledEventAttributes) types.set(String(e.eventId), e.activityTaskScheduledEventAttributes.activityType?.name ?? '?');
+    if (e.activityTaskScheduledEventAttributes) {
+      types.set(String(e.eventId), e.activityTaskScheduledEventAttributes.activityType?.name ?? '?');
+      scheduledAt.set(String(e.eventId), ms(e) - t0);
+    }
     const id = String(e.activityTaskStartedEventAttributes?.scheduledEventId ?? e.activityTaskCompletedEventAttributes?.scheduledEventId ?? '');
     if (e.activityTaskStartedEventAttributes) startedAt.set(id, ms(e) - t0);
-    if (e.activityTaskCompletedEventAttributes) parts.push(`${types.get(id)} ${startedAt.get(id)?.toFixed(0)}-${(ms(e) - t0).toFixed(0)}`);
+    if (e.activityTaskCompletedEventAttributes) {
+      parts.push(`${types.get(id)} ${scheduledAt.get(id)?.toFixed(0)}/${startedAt.get(id)?.toFixed(0)}-${(ms(e) - t0).toFixed(0)}`);
+    }
   }
   console.error(`[resync] ${parts.join(' | ')} | end ${events.length > 0 ? (ms(events.at(-1)!) - t0).toFixed(0) : '?'}`);
 }
