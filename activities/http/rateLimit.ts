@@ -61,7 +61,21 @@ export class RateLimiter {
    * rather than a worker slot.
    */
   async acquire(signal?: AbortSignal, maxWaitMs = Number.POSITIVE_INFINITY): Promise<void> {
-    await this.awaitFirstResponse();
+    const probe = await this.awaitFirstResponse();
+    try {
+      await this.enqueue(signal, maxWaitMs);
+    } catch (err) {
+      // The probe never went (aborted, or refused as too long): the next newcomer probes instead, and
+      // those waiting for its answer go now rather than after FIRST_RESPONSE_WAIT_MS.
+      if (probe && !this.learned) {
+        this.firstResponse?.resolve();
+        this.firstResponse = undefined;
+      }
+      throw err;
+    }
+  }
+
+  private async enqueue(signal: AbortSignal | undefined, maxWaitMs: number): Promise<void> {
     signal?.throwIfAborted();
     const now = Date.now();
     const wait = this.waitAt(this.queue.length, now);
@@ -181,18 +195,20 @@ export class RateLimiter {
 
   // Until the first answer we know nothing about the budget: send one request, not a burst that a
   // small budget would answer with a row of 429s.
-  private async awaitFirstResponse(): Promise<void> {
-    if (this.learned) return;
+  /** True for the request that goes first (the probe); the others wait for its answer, at most FIRST_RESPONSE_WAIT_MS. */
+  private async awaitFirstResponse(): Promise<boolean> {
+    if (this.learned) return false;
     if (!this.firstResponse) {
       let resolve!: () => void;
       const done = new Promise<void>((r) => (resolve = r));
       this.firstResponse = { done, resolve };
-      return;
+      return true;
     }
     const stop = new AbortController();
     const timer = sleep(FIRST_RESPONSE_WAIT_MS, undefined, { signal: stop.signal }).catch(() => undefined);
     await Promise.race([this.firstResponse.done, timer]);
     stop.abort();
+    return false;
   }
 
   private blockedUntil(now: number): number {

@@ -134,6 +134,16 @@ async function learnedLimiter(headers: Record<string, string> = {}) {
   return limiter;
 }
 
+test('a first request aborted before it goes does not hold the others back for the first answer', async () => {
+  const limiter = new RateLimiter(`probe:${randomUUID()}`);
+  const aborted = new AbortController();
+  aborted.abort(new Error('cancelled'));
+  await assert.rejects(limiter.acquire(aborted.signal), /cancelled/);
+  // The next request probes instead of waiting FIRST_RESPONSE_WAIT_MS (5 s) for an answer that never comes.
+  const next = await Promise.race([limiter.acquire().then(() => 'went'), sleep(1000, 'held back')]);
+  assert.equal(next, 'went');
+});
+
 test('a Retry-After of years pauses the key for at most 300 s, and an epoch timestamp in it is read as one', async () => {
   const limiter = await learnedLimiter();
   // Epoch seconds sent as a delay (port-labs/ocean#2689), a moment ago: no pause at all.
