@@ -131,17 +131,19 @@ export function createHumanitecConnector(integration: IntegrationOf<'humanitec'>
   /** Apps per page of the app walks: one batch read concurrently. */
   const appsPerPage = readConcurrency;
 
-  // The org's apps (with their env ids), shared by the pages of all kinds for a short while. The cursor
-  // never depends on it: it names the last app done, so a list that changed between pages (or a retry on
-  // another worker) neither skips nor repeats an app that exists throughout the run.
+  // The org's apps (with their env ids), shared by the pages of all kinds of one run for a short while.
+  // The cursor never depends on it: it names the last app done, so a list that changed between pages (or
+  // a retry on another worker) neither skips nor repeats an app that exists throughout the run.
   // The application kind (the first of every full run) always reads a fresh list and leaves it here for
   // the walks after it: from a cached list it would produce an app deleted since, which then is never
-  // deleted in Port (its entities would be, its own entity kept as produced).
-  let appList: { at: number; apps: Promise<Application[]> } | undefined;
-  const listApps = (signal: AbortSignal, fresh = false): Promise<Application[]> => {
-    if (fresh || !appList || Date.now() - appList.at > APP_LIST_TTL_MS) {
+  // deleted in Port (its entities would be, its own entity kept as produced). Another run never takes it:
+  // a list from before a webhook refresh wrote a new env's entities would leave them out of this run,
+  // which would then delete them as stale.
+  let appList: { run: string; at: number; apps: Promise<Application[]> } | undefined;
+  const listApps = (signal: AbortSignal, run: string, fresh = false): Promise<Application[]> => {
+    if (fresh || !appList || appList.run !== run || Date.now() - appList.at > APP_LIST_TTL_MS) {
       const apps = client.listApps(signal).then((list) => [...list].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)));
-      appList = { at: Date.now(), apps };
+      appList = { run, at: Date.now(), apps };
       apps.catch(() => {
         if (appList?.apps === apps) appList = undefined;
       });
@@ -261,8 +263,8 @@ export function createHumanitecConnector(integration: IntegrationOf<'humanitec'>
   };
 
   /** Which apps a page of an app walk holds, and the cursor after it: known from the app list alone. */
-  const planAppPage = async (cursor: { after: string } | undefined, signal: AbortSignal, scope?: { app: string; env?: string }) => {
-    const apps = scope ? [await scopedApp(scope, signal)] : await listApps(signal);
+  const planAppPage = async (cursor: { after: string } | undefined, signal: AbortSignal, run: string, scope?: { app: string; env?: string }) => {
+    const apps = scope ? [await scopedApp(scope, signal)] : await listApps(signal, run);
     const start = cursor ? apps.findIndex((a) => a.id > cursor.after) : 0;
     const batch = start < 0 ? [] : apps.slice(start, start + appsPerPage);
     const last = batch.at(-1);
@@ -301,7 +303,7 @@ export function createHumanitecConnector(integration: IntegrationOf<'humanitec'>
     const queue = readAhead.get(walk) ?? [];
     if (queue.length >= READ_AHEAD_PAGES || queue.some((e) => e.after === after)) return;
     const controller = new AbortController();
-    const plan = planAppPage({ after }, controller.signal, scope);
+    const plan = planAppPage({ after }, controller.signal, run, scope);
     const entry: Ahead = { after, controller, page: readAppPage(kind, plan, controller.signal, run, scope), next: plan.then((p) => p.next) };
     // Handled where the page is used; a page dropped unused (or aborted) must not be an unhandled rejection.
     entry.page.catch(() => undefined);
@@ -345,18 +347,18 @@ export function createHumanitecConnector(integration: IntegrationOf<'humanitec'>
         return undefined;
       });
     }
-    page ??= await readAppPage(kind, planAppPage(cursor, signal, scope), signal, run, scope);
+    page ??= await readAppPage(kind, planAppPage(cursor, signal, run, scope), signal, run, scope);
     if (page.next) readAheadFrom(kind, (JSON.parse(page.next) as { after: string }).after, run, scope);
     const last = readAhead.get(walk)?.at(-1);
     if (last) continueAfter(kind, run, scope, last);
     return page;
   };
 
-  const pipelines = async (cursor: Cursor | undefined, signal: AbortSignal, scope?: { app: string }): Promise<Page> => {
+  const pipelines = async (cursor: Cursor | undefined, signal: AbortSignal, run: string, scope?: { app: string }): Promise<Page> => {
     if (cursor && !('page' in cursor)) throw ApplicationFailure.nonRetryable('humanitec: kind "pipeline": cursor is not a page cursor', 'InvalidCursor');
     const [page, apps] = await Promise.all([
       client.listPipelines(signal, cursor?.page, scope?.app),
-      scope ? scopedApp(scope, signal).then((a) => [a]) : listApps(signal),
+      scope ? scopedApp(scope, signal).then((a) => [a]) : listApps(signal, run),
     ]);
     const names = new Map(apps.map((a) => [a.id, a.name]));
     const items = page.items.map((p) => ({ ...p, ...(names.has(p.app_id) ? { app_name: names.get(p.app_id) } : {}) }));
@@ -396,11 +398,11 @@ export function createHumanitecConnector(integration: IntegrationOf<'humanitec'>
     }
     switch (k) {
       case 'application':
-        return { items: scope ? [await scopedApp(scope, signal)] : await listApps(signal, true) };
+        return { items: scope ? [await scopedApp(scope, signal)] : await listApps(signal, run, true) };
       case 'secretStore':
         return { items: await client.listSecretStores(signal) };
       case 'pipeline':
-        return pipelines(cursor, signal, scope);
+        return pipelines(cursor, signal, run, scope);
       case 'group':
         return { items: (await client.listUsers(signal)).filter((m) => m.type === 'group') };
       case 'user':

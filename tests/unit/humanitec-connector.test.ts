@@ -157,3 +157,22 @@ test('an app deleted during the run (still in the cached list) has no items: its
   assert.equal(items.length, envCount);
   assert.ok(!(items as Array<{ app_id: string }>).some((e) => e.app_id === victim.id));
 });
+
+test("a run never takes another run's app list: an env created in between is walked", async () => {
+  const walkIn = async (kind: string, run: string) => {
+    const items: Array<{ app_id: string; env_id: string }> = [];
+    let cursor: string | undefined;
+    do {
+      const page = await connector.fetchPage(kind, cursor, signal, undefined, run);
+      items.push(...(page.items as typeof items));
+      cursor = page.next;
+    } while (cursor);
+    return items;
+  };
+  await walkIn('workload', 'sync:humanitec@run-1'); // the app list is cached for run 1 now
+  const app = sim.model.apps.at(-1)!;
+  app.envs.push({ ...structuredClone(app.envs[0]!), id: 'newenv', name: 'newenv' });
+  // A webhook refresh would now write newenv's workloads; the next run must produce them, or delete them.
+  const next = await walkIn('workload', 'sync:humanitec@run-2');
+  assert.ok(next.some((w) => w.app_id === app.id && w.env_id === 'newenv'), 'run 2 walks newenv');
+});
