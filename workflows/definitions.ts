@@ -161,5 +161,7 @@ export interface ObjectEventsStatus {
 }
 
 export const progressQuery = defineQuery<SyncReport>('progress');
+/** Sent to a sync only to learn whether it runs (a closed one cannot be signalled); it does nothing. */
+export const runningProbeSignal = defineSignal('runningProbe');
 export const eventSignal = defineSignal<[EventRef]>('event');
 export const eventsStatusQuery = defineQuery<ObjectEventsStatus>('status');

@@ -7,21 +7,24 @@ import {
   condition,
   continueAsNew,
   executeChild,
+  getExternalWorkflowHandle,
   log,
   ParentClosePolicy,
+  patched,
   proxyLocalActivities,
   setHandler,
   sleep,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { ApplicationFailure, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities';
 import {
   INTEGRATION_ATTR,
   TRIGGER_ATTR,
   eventSignal,
   eventsStatusQuery,
+  runningProbeSignal,
   syncWorkflowId,
   type EventRef,
   type ObjectEventsInput,
@@ -104,15 +107,24 @@ export async function objectEvents(input: ObjectEventsInput): Promise<ObjectEven
 
 /** While a refresh of the same scope runs, it may have read before this event: wait for it, then run again. */
 const REFRESH_RETRY = '10 seconds';
+/** Patch id: a refresh waits while the integration's full sync runs (refreshes started before ran beside it). */
+const REFRESH_AFTER_FULL_SYNC = 'refresh-after-full-sync';
 
 /**
  * Runs a targeted refresh (a scoped resync) for events that asked for one, and waits for it, so the
  * events that come in meanwhile are covered by the next one. False when it failed: the scheduled full
  * resync catches up (the failure is in the child's history).
+ *
+ * It starts only while the integration's full sync does not run: that sync may hold reads from before
+ * this event (read ahead, handed over between its kinds) and would write them over the refresh's.
  */
 async function refresh(integration: string, scope: SyncScope): Promise<boolean> {
   const workflowId = syncWorkflowId(integration, scope);
   for (;;) {
+    if (patched(REFRESH_AFTER_FULL_SYNC) && (await isRunning(syncWorkflowId(integration)))) {
+      await sleep(REFRESH_RETRY);
+      continue;
+    }
     try {
       await executeChild(syncIntegration, {
         workflowId,
@@ -135,5 +147,20 @@ async function refresh(integration: string, scope: SyncScope): Promise<boolean> 
       }
       throw err;
     }
+  }
+}
+
+/**
+ * Whether a workflow runs: a closed (or never started) one cannot be signalled ("not found"). Any other
+ * refusal (the signal limit) cannot tell, and counts as not running: the refresh goes, as it always did.
+ */
+async function isRunning(workflowId: string): Promise<boolean> {
+  try {
+    await getExternalWorkflowHandle(workflowId).signal(runningProbeSignal);
+    return true;
+  } catch (err) {
+    if (!(err instanceof ApplicationFailure)) throw err;
+    if (!/not found/i.test(err.message)) log.warn('cannot tell whether the full sync runs; refreshing anyway', { workflowId, error: err.message });
+    return false;
   }
 }

@@ -24,6 +24,7 @@ import {
   KINDS_ATTR,
   TRIGGER_ATTR,
   progressQuery,
+  runningProbeSignal,
   syncWorkflowId,
   type KindProgress,
   type ReconcileReport,
@@ -115,6 +116,7 @@ async function runSync(input: SyncInput & { trigger: Trigger }): Promise<SyncRep
     requests: input.resume?.requests ?? {},
   };
   setHandler(progressQuery, () => report);
+  setHandler(runningProbeSignal, () => undefined); // a scoped refresh asking whether this run still goes
   // Kept out of the report (and the progress query): compact, but one string per chunk.
   const digests: Record<string, string[]> = input.resume?.digests ?? {};
 
