@@ -25,6 +25,13 @@ export function secretEnvNames(config: Config): string[] {
 export function missingSecrets(config: Config, env: NodeJS.ProcessEnv, need: 'worker' | 'webhooks'): string[] {
   const missing: string[] = [];
   const isSet = (name: string) => (env[name] ?? '').trim() !== '';
+  // Every integration reads or writes Port but the demo writing to its own catalog.
+  const talksToPort = config.integrations.some((i) => !(i.type === 'demo' && i.options.target === 'demo'));
+  if (need === 'worker' && talksToPort) {
+    for (const key of ['clientIdEnv', 'clientSecretEnv'] as const) {
+      if (!isSet(config.port[key])) missing.push(`port.${key}: ${config.port[key]} is not set`);
+    }
+  }
   config.integrations.forEach((integration, i) => {
     if (need === 'webhooks') {
       const name = integration.webhook?.secretEnv;

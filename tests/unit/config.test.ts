@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, configPath, loadConfig, parseConfigText } from '../../config/load';
 import { DEFAULT_GITHUB_API_URL, DEFAULT_HUMANITEC_API_URL, DEFAULT_INCIDENT_IO_API_URL, DEFAULT_PORT_API_URL, type Config } from '../../config/schema';
+import { missingSecrets } from '../../config/secrets';
 import { BAD_CONFIG_YAML, INLINED_SECRET } from '../helpers/configs';
 
 const dir = mkdtempSync(join(tmpdir(), 'port-sync-config-'));
@@ -227,4 +228,15 @@ test('which file is read: --config, then PORT_SYNC_CONFIG, then ./port-sync.yaml
   assert.equal(configPath('flag.yaml', { PORT_SYNC_CONFIG: 'env.yaml' }, cwd), join(cwd, 'flag.yaml'));
   writeFileSync(join(cwd, 'port-sync.yaml'), 'integrations: []\n');
   assert.equal(configPath(undefined, {}, cwd), join(cwd, 'port-sync.yaml'));
+});
+
+test('a worker whose integrations talk to Port needs the Port credentials; the demo writing its own catalog does not', () => {
+  const humanitec = parseConfigText('integrations:\n  - id: hum\n    type: humanitec\n    options: { orgId: acme }\n', 'hum.yaml', {});
+  assert.deepEqual(missingSecrets(humanitec, { HUMANITEC_API_KEY: 'h-key' }, 'worker'), [
+    'port.clientIdEnv: PORT_CLIENT_ID is not set',
+    'port.clientSecretEnv: PORT_CLIENT_SECRET is not set',
+  ]);
+  assert.deepEqual(missingSecrets(humanitec, { HUMANITEC_API_KEY: 'h-key', PORT_CLIENT_ID: 'id', PORT_CLIENT_SECRET: 'secret' }, 'worker'), []);
+  const demo = parseConfigText('integrations:\n  - id: demo\n    type: demo\n    options: { apiUrl: "http://127.0.0.1:9" }\n', 'demo.yaml', {});
+  assert.deepEqual(missingSecrets(demo, { DEMO_API_KEY: 'k' }, 'worker'), []);
 });
