@@ -2,7 +2,8 @@
 // blueprint. Missing ones are created first without relations (a relation's target must exist, so
 // self-relations and cycles need a second step), then relations are PATCHed in. Existing blueprints
 // only gain the properties and relations they lack; nothing there is changed or removed. A create that
-// Port refuses with 409 lost a race with another run (or a user): that blueprint is treated as existing.
+// Port refuses (409 in the simulator; the spec lists only 422) may have lost a race with another run or
+// a user: when the blueprint exists by then, it is treated as existing; otherwise the refusal stands.
 import { HTTPError } from 'ky';
 import { parseRequest } from '../http/parse';
 import type { PortClient } from './client';
@@ -46,7 +47,7 @@ export async function ensureBlueprints(client: PortClient, wanted: BlueprintBody
         created.set(body.identifier, await client.createBlueprint(bare as BlueprintBody, signal));
       } catch (err) {
         // Created since our GET (two runs starting together): continue as with any existing blueprint.
-        const current = isConflict(err) ? await client.getBlueprint(body.identifier, signal) : undefined;
+        const current = isRefusal(err) ? await client.getBlueprint(body.identifier, signal) : undefined;
         if (!current) throw err;
         existing.set(body.identifier, current);
       }
@@ -66,7 +67,8 @@ export async function ensureBlueprints(client: PortClient, wanted: BlueprintBody
   return result;
 }
 
-const isConflict = (err: unknown) => err instanceof HTTPError && err.response.status === 409;
+/** Port's answer to a create whose identifier is taken is not documented: any 4xx is checked by a read. */
+const isRefusal = (err: unknown) => err instanceof HTTPError && err.response.status >= 400 && err.response.status < 500;
 
 function linksOf(body: BlueprintBody): { patch: Json; added: string[] } {
   const patch: Json = {};

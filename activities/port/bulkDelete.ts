@@ -1,7 +1,9 @@
 // Deleting entities of one blueprint: Port's bulk route, 100 ids per request. Without
 // delete_dependents Port refuses the whole request if any entity has dependents; then each id of that
 // request is deleted on its own, so the free ones go and the refused ones are reported with Port's
-// reason (and kept). An id Port does not know is gone already: it counts as deleted.
+// reason (and kept). Only what Port lists in `deletedEntities` counts as deleted (a batch can be
+// deleted in part, as Ocean also reads it); each id it leaves out is deleted on its own, where a 404
+// means gone already.
 import { HTTPError } from 'ky';
 import { apiMessage } from '../http/errors';
 import type { DeleteOptions, PortClient } from './client';
@@ -22,9 +24,10 @@ export async function deleteEntities(client: PortClient, blueprint: string, iden
   for (let i = 0; i < identifiers.length; i += MAX_BULK_DELETE) {
     const chunk = identifiers.slice(i, i + MAX_BULK_DELETE);
     try {
-      // Ids missing from `deletedEntities` did not exist (Port skips them): gone all the same.
-      await client.bulkDelete(blueprint, chunk, opts);
-      outcome.deleted.push(...chunk);
+      const deleted = new Set(await client.bulkDelete(blueprint, chunk, opts));
+      outcome.deleted.push(...chunk.filter((id) => deleted.has(id)));
+      const left = chunk.filter((id) => !deleted.has(id));
+      if (left.length > 0) outcome.failed.push(...(await deleteOneByOne(client, blueprint, left, opts, outcome.deleted)));
     } catch (err) {
       if (!(err instanceof HTTPError) || !REFUSED_AS_WHOLE.has(err.response.status)) throw err;
       outcome.failed.push(...(await deleteOneByOne(client, blueprint, chunk, opts, outcome.deleted)));

@@ -74,7 +74,8 @@ export class PortTarget implements Target {
       yield page.map((e) => ({
         identifier: e.identifier,
         blueprint,
-        updatedAt: e.updatedAt ?? new Date(0).toISOString(),
+        // Asked for, so always there; were it missing, the entity counts as just written: kept.
+        updatedAt: e.updatedAt ?? new Date().toISOString(),
         relations: e.team == null || e.team.length === 0 ? toRelations(e.relations) : { ...toRelations(e.relations), [TEAM_RELATION]: e.team },
       }));
     }

@@ -237,9 +237,10 @@ export class Store {
 
   /**
    * Deletes entities of one blueprint, all or nothing. Entities relating to them (of any blueprint,
-   * and transitively) are dependents: without deleteDependents their existence fails the whole
-   * request; with it they are deleted too. Unknown identifiers are skipped. Returns what was deleted
-   * of the requested identifiers.
+   * and transitively) are dependents. With deleteDependents they are deleted too. Without it, one that
+   * relates through a required relation fails the whole request (docs.port.io: the flag matters for
+   * required relations); one that relates through an optional relation stays and loses that link.
+   * Unknown identifiers are skipped. Returns what was deleted of the requested identifiers.
    */
   deleteEntities(blueprint: string, identifiers: string[], deleteDependents: boolean): string[] {
     const entities = this.entities(blueprint);
@@ -248,15 +249,20 @@ export class Store {
       const e = entities.get(id);
       if (e) doomed.set(key(blueprint, id), e);
     }
+    const unlinked = new Set<string>();
     const queue = [...doomed.keys()];
     while (queue.length > 0) {
       const k = queue.pop()!;
       for (const dep of this.dependents.get(k)?.keys() ?? []) {
         if (doomed.has(dep)) continue;
         const [depBp, depId] = dep.split('\u0000') as [string, string];
-        const [, id] = k.split('\u0000');
+        const [targetBp, id] = k.split('\u0000') as [string, string];
         if (!deleteDependents) {
-          throw invalid(`Entity "${id}" has dependent entities (e.g. "${depId}" of blueprint "${depBp}"); nothing was deleted. Use delete_dependents=true to delete them too`);
+          if (this.requiredRelationTo(this.entity(depBp, depId)!, targetBp, id)) {
+            throw invalid(`Entity "${id}" has dependent entities (e.g. "${depId}" of blueprint "${depBp}"); nothing was deleted. Use delete_dependents=true to delete them too`);
+          }
+          unlinked.add(dep);
+          continue;
         }
         doomed.set(dep, this.entity(depBp, depId)!);
         queue.push(dep);
@@ -267,7 +273,33 @@ export class Store {
       this.byBlueprint.get(e.blueprint)!.delete(e.identifier);
       this.sorted.delete(e.blueprint);
     }
+    for (const dep of unlinked) {
+      const [depBp, depId] = dep.split('\u0000') as [string, string];
+      const entity = this.entity(depBp, depId);
+      if (entity) this.store(this.withoutLinksTo(entity, doomed), entity);
+    }
     return identifiers.filter((id) => doomed.has(key(blueprint, id)));
+  }
+
+  private requiredRelationTo(entity: SimEntity, targetBp: string, id: string): boolean {
+    const bp = this.blueprints.get(entity.blueprint)!;
+    return Object.entries(entity.relations).some(([rel, value]) => {
+      const def = bp.relations[rel];
+      return def?.required === true && def.target === targetBp && ([] as string[]).concat(value).includes(id);
+    });
+  }
+
+  /** The entity with its optional relations to deleted entities cleared (null, or out of the list). */
+  private withoutLinksTo(entity: SimEntity, deleted: Map<string, SimEntity>): SimEntity {
+    const bp = this.blueprints.get(entity.blueprint)!;
+    const relations: SimEntity['relations'] = {};
+    for (const [rel, value] of Object.entries(entity.relations)) {
+      const target = bp.relations[rel]?.target;
+      const gone = (id: string) => target !== undefined && deleted.has(key(target, id));
+      if (Array.isArray(value)) relations[rel] = value.filter((id) => !gone(id));
+      else if (!gone(value)) relations[rel] = value;
+    }
+    return { ...entity, relations };
   }
 }
 

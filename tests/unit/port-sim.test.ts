@@ -364,10 +364,10 @@ test('search pages over >1000 entities with from/next: stable order, no duplicat
   assert.equal((await call('POST', '/v1/blueprints/repo/entities/search', { body: { from: 'garbage' } })).status, 422);
 });
 
-test('bulk delete: dependents fail the whole request unless delete_dependents=true, which deletes them too', async () => {
-  sim.putBlueprint({ identifier: 'app', title: 'App', schema: { properties: {} }, relations: { service: { target: 'service', required: false, many: false } } });
+test('bulk delete: dependents through a required relation fail the whole request unless delete_dependents=true, which deletes them too', async () => {
+  sim.putBlueprint({ identifier: 'app', title: 'App', schema: { properties: {} }, relations: { service: { target: 'service', required: true, many: false } } });
   sim.putEntity('app', { identifier: 'shop', relations: { service: 'ledger' } });
-  // ledger: app/shop and service/checkout depend on it; billing has no dependents.
+  // ledger: app/shop (required) and service/checkout depend on it; billing has no dependents.
   const refused = await call('POST', '/v1/blueprints/service/bulk/entities/delete?delete_dependents=false', { body: { entities: ['billing', 'ledger'] } });
   assert.equal(refused.status, 422);
   assert.equal(refused.body.ok, false);
@@ -384,7 +384,10 @@ test('bulk delete: dependents fail the whole request unless delete_dependents=tr
   const ids = Array.from({ length: 101 }, (_, i) => `x${i}`);
   assert.equal((await call('POST', '/v1/blueprints/service/bulk/entities/delete?delete_dependents=true', { body: { entities: ids } })).status, 422);
 
-  assert.equal((await call('DELETE', '/v1/blueprints/team/entities/platform?delete_dependents=false')).status, 422, 'service/api relates to it');
+  // Through an optional relation (service.owner): the team goes, and service/api loses the link.
+  assert.equal(sim.entity('service', 'api')!.relations.owner, 'platform');
+  assert.equal((await call('DELETE', '/v1/blueprints/team/entities/platform?delete_dependents=false')).status, 200);
+  assert.equal(sim.entity('service', 'api')!.relations.owner, undefined);
   assert.equal((await call('DELETE', '/v1/blueprints/team/entities/payments?delete_dependents=false')).status, 200);
   assert.equal((await call('DELETE', '/v1/blueprints/team/entities/payments?delete_dependents=false')).status, 404);
 });

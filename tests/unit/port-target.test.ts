@@ -132,19 +132,31 @@ test('getMany for a diff asks Port only for the fields the mapping sets, as Ocea
 });
 
 test('delete without dependents: a refused bulk request falls back to one by one and reports the refused', async () => {
-  await hum.upsert('service', [entity('d-1'), entity('d-2', { dependsOn: ['d-1'] }), entity('d-3'), entity('d-4')], write);
-  const result = await hum.delete('service', ['d-1', 'd-3', 'gone-already'], { deleteDependents: false, signal });
+  // Port refuses to delete an entity another one relates to through a required relation.
+  // (A required relation must be set on every entity: the roots name themselves.)
+  sim.putBlueprint({ identifier: 'part', title: 'Part', schema: { properties: {} }, relations: { of: { target: 'part', required: true, many: false } } });
+  const part = (identifier: string, of = identifier): Entity => ({ identifier, blueprint: 'part', properties: {}, relations: { of } });
+  const written = await hum.upsert('part', [part('d-1'), part('d-2', 'd-1'), part('d-3'), part('d-4')], write);
+  assert.deepEqual(written.failed, []);
+  const result = await hum.delete('part', ['d-1', 'd-3', 'gone-already'], { deleteDependents: false, signal });
   assert.deepEqual(result.deleted.sort(), ['d-3', 'gone-already']);
   assert.equal(result.failed.length, 1);
   assert.equal(result.failed[0]!.identifier, 'd-1');
   assert.match(result.failed[0]!.message, /^422: .*dependent/);
-  assert.ok(sim.entity('service', 'd-1'));
-  assert.equal(sim.entity('service', 'd-3'), undefined);
+  assert.ok(sim.entity('part', 'd-1'));
+  assert.equal(sim.entity('part', 'd-3'), undefined);
 
   // Both ends in one call: the dependent goes first, then what it depended on.
-  const both = await hum.delete('service', ['d-1', 'd-2', 'd-4'], { deleteDependents: false, signal });
+  const both = await hum.delete('part', ['d-1', 'd-2', 'd-4'], { deleteDependents: false, signal });
   assert.deepEqual(both.deleted.sort(), ['d-1', 'd-2', 'd-4']);
   assert.deepEqual(both.failed, []);
+});
+
+test('an entity related to through an optional relation is deleted; the one relating to it stays and loses the link', async () => {
+  await hum.upsert('service', [entity('o-1'), entity('o-2', { dependsOn: ['o-1', 'h-1'] })], write);
+  const result = await hum.delete('service', ['o-1'], { deleteDependents: false, signal });
+  assert.deepEqual(result, { deleted: ['o-1'], failed: [] });
+  assert.deepEqual(sim.entity('service', 'o-2')!.relations, { dependsOn: ['h-1'] });
 });
 
 test('every request and response above matches port-apispec.yaml', { skip: skipReason(SPEC) }, () => {
