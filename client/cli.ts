@@ -33,6 +33,23 @@ function requireSecrets(loaded: LoadedConfig, need: 'worker' | 'webhooks'): Load
   return loaded;
 }
 
+/** Every mapping file of one's own must load and compile: a bad one stops the command, naming the integration. */
+async function requireMappings(loaded: LoadedConfig): Promise<LoadedConfig> {
+  const { loadMappingFile, MappingError } = await import('../activities/mapping');
+  const problems: string[] = [];
+  loaded.config.integrations.forEach((integration, i) => {
+    if (!integration.mapping) return;
+    try {
+      loadMappingFile(integration.mapping, { integration: integration.id });
+    } catch (err) {
+      if (!(err instanceof MappingError)) throw err;
+      problems.push(...err.problems.map((problem) => `integrations.${i}.mapping (${integration.mapping}): ${problem}`));
+    }
+  });
+  if (problems.length > 0) throw new ConfigError(loaded.source, problems);
+  return loaded;
+}
+
 function requireIntegrations(loaded: LoadedConfig): LoadedConfig {
   if (loaded.config.integrations.length === 0) {
     throw new UsageError(
@@ -67,7 +84,7 @@ program
   .option('--metrics-port <port>', 'Prometheus metrics port', toPort, 9464)
   .option('--demo-items <n>', 'items per kind in the demo organisation', toInt, 250)
   .action(async (opts: { dataDir: string; port: number; uiPort: number; webhooksPort: number; metricsPort: number; demoItems: number }) => {
-    const loaded = config();
+    const loaded = await requireMappings(config());
     // With integrations configured, dev runs them for real: their secrets must be there (the demo makes its own).
     if (loaded.config.integrations.length > 0) requireSecrets(requireSecrets(loaded, 'worker'), 'webhooks');
     const { runDev } = await import('./dev');
@@ -78,7 +95,7 @@ program
   .command('worker')
   .description('run the Temporal worker: sync workflows and the activities of every configured integration')
   .action(async () => {
-    const loaded = requireSecrets(requireIntegrations(config()), 'worker');
+    const loaded = requireSecrets(await requireMappings(requireIntegrations(config())), 'worker');
     const [{ hasExternalTemporal, temporalTarget }, { prepareProcess }, { startWorkerService, stopOnSignal }] = await Promise.all([
       import('../config/temporal'),
       import('./connect'),
@@ -207,8 +224,8 @@ program
   .command('check')
   .description('validate the configuration and exit: 0 when valid, 2 with every problem listed')
   .option('--json', 'machine-readable output')
-  .action((opts: { json?: boolean }) => {
-    const loaded = config();
+  .action(async (opts: { json?: boolean }) => {
+    const loaded = await requireMappings(config());
     const summary = {
       source: loaded.source,
       integrations: loaded.config.integrations.map((i) => ({ id: i.id, type: i.type, schedule: i.schedule ? i.schedule.cron : null, connector: hasConnector(i.type) })),
