@@ -138,7 +138,8 @@ export async function runDev(loaded: LoadedConfig, opts: DevOptions): Promise<vo
     const receiver = await startReceiverService({ ...config, webhooks: { ...config.webhooks, host: '127.0.0.1' } }, target, logger, { port: opts.webhooksPort });
     services.push(receiver);
     const client = await connectClient(target);
-    for (const r of await applySchedules(client, config)) say(`schedule ${r.scheduleId} ${r.change}${r.cron ? ` (${r.cron})` : ''}`);
+    // Never prunes: pointed at a shared cluster, dev must not delete the real deployment's schedules.
+    for (const r of await applySchedules(client, config, { prune: false })) say(`schedule ${r.scheduleId} ${r.change}${r.cron ? ` (${r.cron})` : ''}`);
     if (demo) {
       demo.startEmitting(receiver.url!);
       for (const integration of demo.firstSyncs) {

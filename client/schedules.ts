@@ -66,16 +66,27 @@ export function desiredSchedule(integration: IntegrationConfig, schedule: Schedu
   };
 }
 
-export async function applySchedules(client: Client, config: Config): Promise<ScheduleResult[]> {
+/**
+ * @param opts.prune delete this config's orphans (default); `dev` does not, as it may point at a shared
+ * cluster whose real deployment uses the same task queue.
+ */
+export async function applySchedules(client: Client, config: Config, opts: { prune?: boolean } = {}): Promise<ScheduleResult[]> {
   const results: ScheduleResult[] = [];
   const wanted = new Set<string>();
+  const conflicts: string[] = [];
   for (const integration of config.integrations) {
     if (!integration.schedule) continue;
     const desired = desiredSchedule(integration, integration.schedule, config.worker.taskQueue);
     wanted.add(desired.scheduleId);
     const change = await upsert(client, desired);
+    if (typeof change === 'object') {
+      conflicts.push(`schedule ${desired.scheduleId} starts its runs on task queue "${change.taskQueue}", not this config's "${config.worker.taskQueue}": another deployment in this namespace has an integration "${integration.id}" (give this one another id, or delete that schedule)`);
+      continue;
+    }
     results.push({ integration: integration.id, scheduleId: desired.scheduleId, change, cron: integration.schedule.cron });
   }
+  if (conflicts.length > 0) throw new Error(conflicts.join('; '));
+  if (opts.prune === false) return results;
   for await (const summary of client.schedule.list()) {
     if (!summary.scheduleId.startsWith(SCHEDULE_PREFIX) || wanted.has(summary.scheduleId)) continue;
     if (summary.memo?.managedBy !== 'port-sync') continue;
@@ -95,7 +106,8 @@ function ignoreNotFound(err: unknown): undefined {
   throw err;
 }
 
-async function upsert(client: Client, desired: SyncScheduleOptions): Promise<ScheduleChange> {
+/** The change made, or the task queue of a schedule of the same id that another deployment owns (left alone). */
+async function upsert(client: Client, desired: SyncScheduleOptions): Promise<ScheduleChange | { taskQueue: string }> {
   try {
     await client.schedule.create(desired);
     return 'created';
@@ -104,6 +116,7 @@ async function upsert(client: Client, desired: SyncScheduleOptions): Promise<Sch
   }
   const handle = client.schedule.getHandle(desired.scheduleId);
   const current = await handle.describe();
+  if (current.action.type === 'startWorkflow' && current.action.taskQueue !== desired.action.taskQueue) return { taskQueue: current.action.taskQueue };
   if (current.action.memo?.[MANAGED_MEMO] === desired.action.memo?.[MANAGED_MEMO]) return 'unchanged';
   await handle.update((prev) => ({ ...prev, spec: desired.spec, action: desired.action, policies: desired.policies, state: { ...prev.state, ...desired.state } }));
   return 'updated';

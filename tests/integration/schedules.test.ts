@@ -165,6 +165,24 @@ test('schedules apply: `schedule: false` deletes the schedule; schedules of anot
   }
 });
 
+test("schedules apply never takes over another deployment's schedule of the same integration id: it fails, naming both task queues", async () => {
+  const id = scheduleId(setup.integration);
+  await temporal.client.schedule.getHandle(id).delete().catch(() => undefined);
+  const other = await demoSetup({ items: 1 });
+  try {
+    // The other deployment has an integration of the same id, on its own task queue.
+    const theirs: Config = { ...other.config, integrations: [{ ...other.config.integrations[0]!, id: setup.integration, schedule: scheduleSchema.parse({ cron: '0 2 * * 1' }) }] };
+    assert.equal((await apply(theirs))[0]!.change, 'created');
+    await assert.rejects(apply(withSchedule({ cron: '0 3 * * 1' })), new RegExp(`task queue "${other.config.worker.taskQueue}", not this config's "${setup.config.worker.taskQueue}"`));
+    const kept = await temporal.client.schedule.getHandle(id).describe();
+    assert.equal(kept.action.taskQueue, other.config.worker.taskQueue, 'the other deployment keeps its schedule');
+  } finally {
+    await temporal.client.schedule.getHandle(id).delete().catch(() => undefined);
+    created.delete(id);
+    await other.sim.stop();
+  }
+});
+
 test('a pause made by an operator survives re-applying an unchanged config; pausing in config pauses', async () => {
   const id = scheduleId(setup.integration);
   const config = withSchedule({ cron: '0 2 * * 1' });
