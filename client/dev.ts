@@ -2,11 +2,12 @@
 // under the data folder, Web UI), the worker, the webhook receiver and the schedules; without real
 // credentials also the simulators with a demo organisation, so syncs run in the Web UI within a minute.
 import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import type { LoadedConfig } from '../config/load';
-import { configSchema, type Config } from '../config/schema';
+import { configSchema, DEFAULT_TASK_QUEUE, type Config } from '../config/schema';
 import { hasExternalTemporal, temporalTarget, type TemporalTarget } from '../config/temporal';
 import { registerSecret } from '../worker/logger';
 import { DemoSim } from '../sim/demo/server';
@@ -122,6 +123,12 @@ export async function runDev(loaded: LoadedConfig, opts: DevOptions): Promise<vo
 
   const demo = loaded.config.integrations.length === 0 ? await startDemo(loaded.config, opts.demoItems) : undefined;
   const config = demo?.config ?? loaded.config;
+  if (demo && external && config.worker.taskQueue === DEFAULT_TASK_QUEUE) {
+    // A shared cluster's real deployment may use the default queue: the demo's worker must not take its
+    // tasks, nor its schedules (schedules apply refuses a schedule of another task queue).
+    config.worker.taskQueue = `${DEFAULT_TASK_QUEUE}-dev-${hostname()}`;
+    say(`the demo uses task queue ${config.worker.taskQueue} on the shared cluster`);
+  }
   if (demo) {
     // Other terminals can use the demo too: `port-sync --config <file> status|run demo`.
     const file = join(resolve(opts.dataDir), 'demo.port-sync.yaml');

@@ -2,6 +2,9 @@
 // variables that hold them, so a config file can be committed and shown in logs.
 import { z } from 'zod';
 
+/** The worker's task queue unless the config names one. */
+export const DEFAULT_TASK_QUEUE = 'port-sync';
+
 /** Port's EU region; US: https://api.us.port.io. The legacy hosts api.getport.io / api.us.getport.io still answer. */
 export const DEFAULT_PORT_API_URL = 'https://api.port.io';
 export const DEFAULT_HUMANITEC_API_URL = 'https://api.humanitec.io';
@@ -137,7 +140,7 @@ export const configSchema = z
       .prefault({}),
     worker: z
       .strictObject({
-        taskQueue: z.string().min(1).default('port-sync'),
+        taskQueue: z.string().min(1).default(DEFAULT_TASK_QUEUE),
         maxConcurrentActivityTaskExecutions: z.int().min(1).default(50),
         maxConcurrentWorkflowTaskExecutions: z.int().min(1).default(40),
         /** Running activities get this long to finish on SIGTERM before they are cancelled. */

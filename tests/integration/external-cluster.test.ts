@@ -4,7 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ensureTemporalBinary } from '../../client/devServer';
@@ -88,4 +88,41 @@ test('a secret variable the config names but the environment lacks stops worker 
   const receiver = spawnSync(process.execPath, [join(root, 'bin/port-sync.js'), '--config', configFile, 'webhooks'], { env, encoding: 'utf8', timeout: 60_000 });
   assert.equal(receiver.status, 2, receiver.stderr);
   assert.match(receiver.stderr, /integrations\.0\.webhook\.secretEnv: DEMO_WEBHOOK_NOT_SET is not set/);
+});
+
+test("dev's demo on a shared cluster runs on a task queue of its own and leaves the deployment's schedules alone", async () => {
+  // Runs after the test above registered the search attributes. The "deployment" has a schedule on the
+  // default task queue for an integration the demo also has (incidentio).
+  const { Client, Connection } = await import('@temporalio/client');
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection });
+  const deployed = await client.schedule.create({
+    scheduleId: 'port-sync:incidentio',
+    spec: { cronExpressions: ['0 */2 * * *'] },
+    action: { type: 'startWorkflow', workflowType: 'syncIntegration', workflowId: 'scheduled-sync:incidentio', taskQueue: 'port-sync', args: [{ integration: 'incidentio', trigger: 'schedule' }] },
+    memo: { managedBy: 'port-sync' },
+  });
+  const cwd = join(work, 'dev'); // no port-sync.yaml here: dev runs the demo
+  mkdirSync(cwd);
+  const env = { PATH: process.env.PATH, HOME: process.env.HOME, TEMPORAL_ADDRESS: address };
+  const dev = spawn(process.execPath, [join(root, 'bin/port-sync.js'), 'dev', '--webhooks-port', String(await freePort()), '--metrics-port', String(await freePort()), '--demo-items', '5'], {
+    cwd, env, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  dev.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  dev.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((r) => dev.once('exit', (code) => r(code)));
+  try {
+    await eventually(() => out.includes('the demo uses task queue port-sync-dev-'), 60_000, 'dev to choose its task queue');
+    // The demo's incidentio schedule is the deployment's: dev refuses to take it over, and exits.
+    assert.notEqual(await Promise.race([exited, new Promise((r) => setTimeout(() => r('still running'), 60_000))]), 'still running', out);
+    assert.match(out, /schedule port-sync:incidentio starts its runs on task queue "port-sync", not this config's "port-sync-dev-/);
+    const kept = await deployed.describe();
+    assert.equal(kept.action.type === 'startWorkflow' && kept.action.taskQueue, 'port-sync');
+    assert.deepEqual(kept.action.type === 'startWorkflow' && kept.action.args, [{ integration: 'incidentio', trigger: 'schedule' }]);
+  } finally {
+    dev.kill('SIGKILL');
+    await deployed.delete().catch(() => undefined);
+    await connection.close();
+  }
 });
