@@ -63,6 +63,13 @@ export class DigestBuilder {
   }
 }
 
+/** A digest's bytes; one that is not whole hashes is refused, not read as a smaller set. */
+function decode(digest: string): Buffer {
+  const bytes = Buffer.from(digest, 'base64');
+  if (bytes.length % HASH_BYTES !== 0) throw new Error('corrupt digest of produced entities');
+  return bytes;
+}
+
 /** How many entities a digest holds (without decoding them). */
 export function digestSize(digest: string): number {
   return Buffer.from(digest, 'base64').length / HASH_BYTES;
@@ -73,8 +80,7 @@ export function digestSize(digest: string): number {
  * Counted over the raw 64-bit values, sorted natively: no string per entity, as a ProducedSet would make.
  */
 export function distinctCount(digests: string[]): number {
-  const parts = digests.map((d) => Buffer.from(d, 'base64'));
-  if (parts.some((p) => p.length % HASH_BYTES !== 0)) throw new Error('corrupt digest of produced entities');
+  const parts = digests.map(decode);
   const bytes = Buffer.alloc(parts.reduce((n, p) => n + p.length, 0)); // its own ArrayBuffer: 8-byte aligned
   let at = 0;
   for (const part of parts) at += part.copy(bytes, at);
@@ -90,8 +96,7 @@ export class ProducedSet {
 
   constructor(digests: Iterable<string>) {
     for (const digest of digests) {
-      const bytes = Buffer.from(digest, 'base64');
-      if (bytes.length % HASH_BYTES !== 0) throw new Error('corrupt digest of produced entities');
+      const bytes = decode(digest);
       for (let i = 0; i < bytes.length; i += HASH_BYTES) {
         this.hashes.add(bytes.toString('latin1', i, i + HASH_BYTES));
       }

@@ -3,9 +3,10 @@
 // and the earlier kinds that write one of its own blueprints (so the later item still wins); the others
 // run beside it. Relation targets come from the blueprint definitions (the connector's, for its default
 // mapping); where those are unknown (a custom mapping), a kind that maps no relations points nowhere,
-// and one that does waits for every kind before it. A mapped `team` is Port's relation to `_team`. A blueprint computed per item is unknown too: that
-// kind waits for every kind before it, and every later kind waits for it. A kind also waits for the
-// kinds whose reads it takes over (the connector's `readsAfter`).
+// and one that does waits for every kind before it. A mapped `team` is Port's relation to `_team`.
+// A blueprint computed per item is unknown too: that kind waits for every kind before it, and every
+// later kind waits for it. A kind also waits for the kinds whose reads it takes over (the connector's
+// `readsAfter`).
 import type { BlueprintBody } from '../port/schemas';
 
 /** Port's built-in blueprint of teams: an entity's `team` names entities of it. */

@@ -117,14 +117,11 @@ export class RateLimiter {
    * `maxWaitMs`: they fail now as a newcomer would, instead of holding a worker slot until then.
    */
   private refuseLate(now: number): void {
-    const start = Math.max(this.nextAt, this.blockedUntil(now));
-    const spacing = this.interval(now);
     let position = 0;
     for (const waiter of [...this.queue]) {
-      // As waitAt(position, now); those behind a refused one move up.
-      const at = start + position * spacing;
-      if (at > waiter.deadline) this.drop(waiter, this.tooLong(at - now));
-      else position++;
+      const wait = this.waitAt(position, now);
+      if (now + wait > waiter.deadline) this.drop(waiter, this.tooLong(wait));
+      else position++; // those behind a refused one move up
     }
   }
 

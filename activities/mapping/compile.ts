@@ -231,8 +231,10 @@ class Mapper implements CompiledMapping {
       } catch (e) {
         // Whether the item is in is unknown, so its entity must be kept: by its identifier where that can
         // be computed, otherwise the item counts as unidentified and its kind deletes nothing.
-        if (e instanceof ItemFailure) identifier = identifierOf(r, input);
-        if (e instanceof ItemFailure && identifier === undefined) result.unidentified++;
+        if (e instanceof ItemFailure) {
+          identifier = identifierOf(r, input);
+          if (identifier === undefined) result.unidentified++;
+        }
         throw e;
       }
       if (!selected) {
