@@ -47,6 +47,13 @@ export interface DevServer {
 
 const SA_TYPES: Record<string, string> = { KEYWORD: 'Keyword', KEYWORD_LIST: 'KeywordList', TEXT: 'Text', INT: 'Int', BOOL: 'Bool', DOUBLE: 'Double', DATETIME: 'Datetime' };
 
+/**
+ * Eager activity execution: when a workflow task schedules an activity and this worker has a free slot,
+ * the server hands the activity back in the same response instead of through a task-queue poll.
+ * Off by default in the server; each kind's chunks follow one another, so every chunk saved a round trip.
+ */
+const DEV_SERVER_DYNAMIC_CONFIG: Record<string, unknown> = { 'system.enableActivityEagerExecution': true };
+
 export function devServerArgs(opts: DevServerOptions): string[] {
   const ip = opts.ip ?? '127.0.0.1';
   const args = [
@@ -65,7 +72,7 @@ export function devServerArgs(opts: DevServerOptions): string[] {
   if (opts.namespace && opts.namespace !== 'default') args.push('--namespace', opts.namespace);
   args.push(...(opts.uiPort ? ['--ui-port', String(opts.uiPort)] : ['--headless']));
   for (const key of SEARCH_ATTRIBUTES) args.push('--search-attribute', `${key.name}=${SA_TYPES[key.type]}`);
-  for (const [key, value] of Object.entries(opts.dynamicConfig ?? {})) {
+  for (const [key, value] of Object.entries({ ...DEV_SERVER_DYNAMIC_CONFIG, ...opts.dynamicConfig })) {
     args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
   }
   return args;

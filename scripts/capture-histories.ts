@@ -2,7 +2,7 @@
 // and saves the histories as replay fixtures (tests/replay/histories). CI replays them against the
 // current workflow code, so a change that would break running workflows fails the build.
 // Re-capture only when a change is meant to be incompatible and old runs are drained (docs/workflows.md).
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { ScheduleOverlapPolicy } from '@temporalio/client';
@@ -31,8 +31,9 @@ async function save(name: string, workflowId: string, runId?: string) {
 }
 
 try {
-  rmSync(out, { recursive: true, force: true });
+  // Histories of runs from before a patch (`*-before-*`) stay: they are what old runs replay.
   mkdirSync(out, { recursive: true });
+  for (const file of readdirSync(out)) if (!file.includes('-before-')) rmSync(join(out, file));
 
   // A full sync that continues as new (small history limit above) and completes.
   const first = await startOrAttach(client, setup.config, { integration: setup.integration });

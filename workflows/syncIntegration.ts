@@ -10,6 +10,7 @@ import {
   executeChild,
   ParentClosePolicy,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -36,12 +37,21 @@ import {
 /** Patch id: kinds that do not wait for each other run side by side (runs started before replay one by one). */
 const KINDS_SIDE_BY_SIDE = 'kinds-side-by-side';
 
+/**
+ * Patch id: planSync and recordSyncOutcome run as local activities (runs started before replay them as
+ * activities). Both are in-process work of a few milliseconds; as local activities they run inside the
+ * workflow task that needs them, which saves two round trips through the server each (docs/workflows.md).
+ */
+const CONTROL_LOCAL = 'control-local-activities';
+
 const NON_RETRYABLE = ['UnknownIntegration', 'UnknownKind', 'UnknownScope', 'ConnectorUnavailable', 'InvalidMapping', 'MissingSecret'];
 
-const control = proxyActivities<Activities>({
+const CONTROL = {
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1s', maximumInterval: '1 minute', nonRetryableErrorTypes: NON_RETRYABLE },
-});
+} as const;
+const control = proxyActivities<Activities>(CONTROL);
+const local = proxyLocalActivities<Activities>(CONTROL);
 
 /** Reads what the integration owns and deletes the stale part: long for big catalogs, so it heartbeats. */
 const reconciling = proxyActivities<Activities>({
@@ -115,6 +125,8 @@ async function runSync(input: SyncInput & { trigger: Trigger }): Promise<SyncRep
     reconcile: emptyReconcile('pending'),
     requests: input.resume?.requests ?? {},
   };
+  // Decided once per run, before its first command: a run replays with the activities it started with.
+  const inProcess = patched(CONTROL_LOCAL) ? local : control;
   setHandler(progressQuery, () => report);
   setHandler(runningProbeSignal, () => undefined); // a scoped refresh asking whether this run still goes
   // Kept out of the report (and the progress query): compact, but one string per chunk.
@@ -129,7 +141,7 @@ async function runSync(input: SyncInput & { trigger: Trigger }): Promise<SyncRep
   let startOrder = input.resume?.startOrder;
   if (!taskQueue) {
     // A mapping that does not compile fails here, before any write.
-    const plan = await control.planSync({ integration: input.integration, kinds: input.kinds, scope: input.scope });
+    const plan = await inProcess.planSync({ integration: input.integration, kinds: input.kinds, scope: input.scope });
     report.kinds = plan.kinds.map(emptyProgress);
     identifierPrefix = plan.identifierPrefix ?? identifierPrefix;
     after = plan.after;
@@ -232,12 +244,12 @@ async function runSync(input: SyncInput & { trigger: Trigger }): Promise<SyncRep
     }
     if (report.reconcile.status === 'pending') report.reconcile = { ...emptyReconcile('skipped'), reason: 'nothing deleted: the run failed' };
     report.status = 'failed';
-    await control.recordSyncOutcome({ integration: input.integration, status: 'failed', dryRun: report.dryRun });
+    await inProcess.recordSyncOutcome({ integration: input.integration, status: 'failed', dryRun: report.dryRun });
     throw err;
   }
   report.finishedAt = new Date().toISOString();
   report.durationSeconds = (Date.parse(report.finishedAt) - Date.parse(report.startedAt)) / 1000;
-  await control.recordSyncOutcome({ integration: input.integration, status: 'completed', dryRun: report.dryRun });
+  await inProcess.recordSyncOutcome({ integration: input.integration, status: 'completed', dryRun: report.dryRun });
   return report;
 }
 

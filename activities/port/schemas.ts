@@ -91,14 +91,26 @@ export const entityBodySchema = z.strictObject({
 });
 export type EntityBody = z.infer<typeof entityBodySchema>;
 
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isRelationValue = (v: unknown) => v === null || typeof v === 'string' || (Array.isArray(v) && v.every((id) => typeof id === 'string'));
+
+// An entity's properties and relations are checked in place. z.record() would check the same (JSON keys
+// are strings) but rebuild both objects of every entity: a diff read of 50,000 entities spent more time
+// in zod than in JSON.parse (docs/benchmarks.md, seventh session).
+const propertyValues = z.custom<Record<string, unknown>>(isObject, 'expected an object of property values');
+const relationValues = z.custom<Record<string, string | string[] | null>>(
+  (v) => isObject(v) && Object.values(v).every(isRelationValue),
+  'expected an object of relation values (an identifier, a list of identifiers, or null)',
+);
+
 /** An entity as Port answers it (search, get, upsert); absent fields when `include` narrowed it. */
 export const portEntitySchema = z.looseObject({
   identifier: z.string(),
   title: z.string().nullish(),
   icon: z.string().nullish(),
   team: z.union([z.string(), z.array(z.string())]).nullish(),
-  properties: z.record(z.string(), z.unknown()).optional(),
-  relations: z.record(z.string(), z.union([z.string(), z.array(z.string()), z.null()])).optional(),
+  properties: propertyValues.optional(),
+  relations: relationValues.optional(),
   blueprint: z.string().optional(),
   updatedAt: z.string().optional(),
 });

@@ -6,6 +6,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import { apiClient, requestJson } from '../../activities/http/client';
 import { parseRequest, parseResponse } from '../../activities/http/parse';
+import { searchResponseSchema } from '../../activities/port/schemas';
 import { SimServer } from '../../sim/http';
 
 const schema = z.object({ entities: z.array(z.object({ identifier: z.string(), properties: z.record(z.string(), z.unknown()) })) });
@@ -21,6 +22,24 @@ test('a body that does not match names the API, method, path and every field pat
       assert.match(err.message, /^port API: POST \/v1\/blueprints\/service\/entities\/search answered an unexpected body: /);
       assert.match(err.message, /entities\[1\]\.identifier: /);
       assert.match(err.message, /entities\[1\]\.properties: /);
+      return true;
+    },
+  );
+});
+
+test("Port's entities are checked in place: properties must be an object, relations identifiers, lists or null", () => {
+  const good = { identifier: 'a', properties: { n: 1, tags: ['x'], url: null }, relations: { one: 'b', many: ['c'], none: null } };
+  const parsed = parseResponse('port', 'post', '/v1/blueprints/service/entities/search', searchResponseSchema, { entities: [good] });
+  assert.deepEqual(parsed.entities[0], good);
+  const bad = { entities: [good, { identifier: 'b', properties: ['x'] }, { identifier: 'c', relations: { owner: 7 } }, { identifier: 'd', relations: { deps: ['e', 8] } }] };
+  assert.throws(
+    () => parseResponse('port', 'post', '/v1/blueprints/service/entities/search', searchResponseSchema, bad),
+    (err: unknown) => {
+      assert.ok(err instanceof ApplicationFailure);
+      assert.match(err.message, /entities\[1\]\.properties: expected an object of property values/);
+      assert.match(err.message, /entities\[2\]\.relations: expected an object of relation values/);
+      assert.match(err.message, /entities\[3\]\.relations: /);
+      assert.doesNotMatch(err.message, /entities\[0\]/);
       return true;
     },
   );
