@@ -10,6 +10,7 @@ import { hasConnector } from '../activities/connectors';
 import { redactSecrets, registerSecretsFromEnv } from '../worker/logger';
 import { missingSecrets, secretEnvNames } from '../config/secrets';
 import { formatTable } from './table';
+import { EntityFileError } from './ci/entityFiles';
 
 export class UsageError extends Error {}
 
@@ -218,6 +219,111 @@ program
     }
   });
 
+// --- CI commands (docs/ci.md): Port directly, no Temporal; credentials from the environment -----------
+
+const entityCommand = program
+  .command('entity')
+  .description('write and read Port entities from a CI job or a GitOps step (PORT_CLIENT_ID, PORT_CLIENT_SECRET, PORT_API_URL)');
+
+entityCommand
+  .command('upsert')
+  .description('write entity files to Port, each only when it differs; every file is checked before anything is written')
+  .argument('<files...>', 'entity files, JSON or YAML, one entity or a list each; - reads standard input')
+  .option('-b, --blueprint <blueprint>', 'blueprint of the entities that do not name one')
+  .option('--merge', 'change only the fields a file gives (default: a file is the whole entity; what it leaves out is cleared)')
+  .option('--create-missing-related-entities', 'create relation targets that do not exist yet')
+  .option('--dry-run', 'read and compare only: print what would change, write nothing')
+  .option('--as <writer>', 'the writer Port records in the entities\' $datasource', 'ci')
+  .option('--json', 'machine-readable output')
+  .action(async (files: string[], opts: { blueprint?: string; merge?: boolean; createMissingRelatedEntities?: boolean; dryRun?: boolean; as: string; json?: boolean }) => {
+    const loaded = config();
+    const [{ readEntityFiles }, { applyEntities }, { ciPortClient }] = await Promise.all([import('./ci/entityFiles'), import('./ci/applyEntities'), import('./ci/portClient')]);
+    const entries = readEntityFiles(files, opts.blueprint);
+    const port = ciPortClient(loaded.config.port, process.env, opts.as);
+    const outcomes = await applyEntities(port, entries, { merge: !!opts.merge, createMissingRelatedEntities: !!opts.createMissingRelatedEntities, dryRun: !!opts.dryRun });
+    print(!!opts.json, outcomes, () =>
+      formatTable([
+        ['RESULT', 'ENTITY', 'FROM', 'CHANGES'],
+        ...outcomes.map((o) => [
+          opts.dryRun && o.result !== 'unchanged' && o.result !== 'failed' ? `would be ${o.result}` : o.result,
+          `${o.blueprint}/${o.identifier}`,
+          o.source,
+          o.result === 'failed' ? o.error : (o.changes ?? []).join('; ') || '-',
+        ]),
+      ]),
+    );
+    const failed = outcomes.filter((o) => o.result === 'failed').length;
+    if (failed > 0) throw new Error(`${failed} of ${outcomes.length} entities not written (Port's reasons above)`);
+  });
+
+entityCommand
+  .command('get')
+  .description('print an entity as Port holds it (JSON); exit 1 when it does not exist')
+  .argument('<blueprint>', 'blueprint identifier')
+  .argument('<identifier>', 'entity identifier')
+  .action(async (blueprint: string, identifier: string) => {
+    const loaded = config();
+    const [{ ciPortClient }, { withHttpFailures }] = await Promise.all([import('./ci/portClient'), import('../activities/http/errors')]);
+    const port = ciPortClient(loaded.config.port, process.env, 'ci');
+    const entity = await withHttpFailures('port', () => port.getEntity(blueprint, identifier));
+    if (!entity) throw new Error(`not found: blueprint "${blueprint}" has no entity "${identifier}"`);
+    print(true, entity, () => '');
+  });
+
+const actionRunCommand = program
+  .command('action-run')
+  .description("report a self-service action run's progress to Port from the job that runs it (PORT_CLIENT_ID, PORT_CLIENT_SECRET)");
+
+const runStatus = (value: string): 'SUCCESS' | 'FAILURE' => {
+  const status = value.toUpperCase();
+  if (status !== 'SUCCESS' && status !== 'FAILURE') throw new UsageError(`--status takes SUCCESS or FAILURE, not "${value}"`);
+  return status;
+};
+
+actionRunCommand
+  .command('update')
+  .description("set a run's status, status label, links, summary or external run id")
+  .argument('<run-id>', "the run's id (port_context.runId)")
+  .option('--status <status>', 'SUCCESS or FAILURE (ends the run)', runStatus)
+  .option('--label <label>', 'status label shown with the run')
+  .option('--link <url>', 'a link shown on the run, e.g. the job\'s logs (repeat for several)', (v: string, all: string[] = []) => [...all, v])
+  .option('--summary <text>', "the run's summary")
+  .option('--external-run-id <id>', 'the id your CI gave this job')
+  .option('--json', 'machine-readable output')
+  .action(async (runId: string, opts: { status?: 'SUCCESS' | 'FAILURE'; label?: string; link?: string[]; summary?: string; externalRunId?: string; json?: boolean }) => {
+    const patch = {
+      ...(opts.status ? { status: opts.status } : {}),
+      ...(opts.label !== undefined ? { statusLabel: opts.label } : {}),
+      ...(opts.link ? { link: opts.link } : {}),
+      ...(opts.summary !== undefined ? { summary: opts.summary } : {}),
+      ...(opts.externalRunId !== undefined ? { externalRunId: opts.externalRunId } : {}),
+    };
+    if (Object.keys(patch).length === 0) throw new UsageError('nothing to update: give --status, --label, --link, --summary or --external-run-id');
+    const loaded = config();
+    const [{ ciPortClient }, { withHttpFailures }] = await Promise.all([import('./ci/portClient'), import('../activities/http/errors')]);
+    const port = ciPortClient(loaded.config.port, process.env, 'ci');
+    const run = await withHttpFailures('port', () => port.updateActionRun(runId, patch));
+    print(!!opts.json, run, () => `run ${run.id}: ${run.status}${run.statusLabel ? ` (${run.statusLabel})` : ''}`);
+  });
+
+actionRunCommand
+  .command('log')
+  .description("add a line to a run's log; with --status it also ends the run")
+  .argument('<run-id>', "the run's id (port_context.runId)")
+  .argument('<message>', 'the log line')
+  .option('--status <status>', 'SUCCESS or FAILURE: end the run with this status', runStatus)
+  .option('--label <label>', 'status label shown with the run')
+  .option('--json', 'machine-readable output')
+  .action(async (runId: string, message: string, opts: { status?: 'SUCCESS' | 'FAILURE'; label?: string; json?: boolean }) => {
+    if (!message.trim()) throw new UsageError('the log message is empty');
+    const loaded = config();
+    const [{ ciPortClient }, { withHttpFailures }] = await Promise.all([import('./ci/portClient'), import('../activities/http/errors')]);
+    const port = ciPortClient(loaded.config.port, process.env, 'ci');
+    const log = { message, ...(opts.status ? { terminationStatus: opts.status } : {}), ...(opts.label !== undefined ? { statusLabel: opts.label } : {}) };
+    const entry = await withHttpFailures('port', () => port.addActionRunLog(runId, log));
+    print(!!opts.json, entry, () => `logged to run ${entry.runId}`);
+  });
+
 program
   .command('config')
   .description('configuration commands')
@@ -277,6 +383,10 @@ function reportError(err: unknown): number {
   if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
   if (err instanceof ConfigError) {
     process.stderr.write(`port-sync: invalid configuration in ${err.source}:\n${err.problems.map((p) => `  - ${p}`).join('\n')}\n`);
+    return 2;
+  }
+  if (err instanceof EntityFileError) {
+    process.stderr.write(`port-sync: ${err.message.replace('invalid entity files:', 'invalid entity files, nothing written:')}\n`);
     return 2;
   }
   if (err instanceof UsageError) {

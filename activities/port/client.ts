@@ -13,6 +13,10 @@ import { idempotentPost, type RetryPolicy } from '../http/retry';
 import { credentialKey, PortTokens } from './auth';
 import { ownerMark, userAgent } from './ownership';
 import {
+  actionRunLogResponseSchema,
+  actionRunLogSchema,
+  actionRunPatchSchema,
+  actionRunResponseSchema,
   blueprintBodySchema,
   blueprintResponseSchema,
   bulkDeleteRequestSchema,
@@ -26,6 +30,8 @@ import {
   searchResponseSchema,
   tokenRequestSchema,
   tokenResponseSchema,
+  type ActionRunLog,
+  type ActionRunPatch,
   type Blueprint,
   type BlueprintBody,
   type BulkUpsertResponse,
@@ -38,7 +44,7 @@ import {
 const API = 'port';
 
 /** Port's rate-limit families (docs.port.io/api-reference/rate-limits): each has its own budget. */
-type Family = 'auth' | 'blueprints' | 'entities' | 'entities-search' | 'entity-upsert' | 'entities-bulk-upsert';
+type Family = 'auth' | 'blueprints' | 'entities' | 'entities-search' | 'entity-upsert' | 'entities-bulk-upsert' | 'other';
 
 export interface PortClientOptions {
   /** PORT_API_URL; default the EU region (https://api.port.io); US: https://api.us.port.io; legacy api.getport.io hosts too. */
@@ -158,6 +164,22 @@ export class PortClient {
     // Deleting twice deletes nothing more: safe to retry.
     const answer = await this.call('entities', 'post', path, bulkDeleteResponseSchema, { json, searchParams, signal: opts.signal, ...idempotentPost });
     return answer.deletedEntities;
+  }
+
+  // --- action runs -----------------------------------------------------------------------------------
+
+  /** Sets a run's status, label, links, summary or external id; setting them twice changes nothing more. */
+  async updateActionRun(runId: string, patch: ActionRunPatch, signal?: AbortSignal): Promise<z.output<typeof actionRunResponseSchema>['run']> {
+    const json = parseRequest(API, `action run "${runId}"`, actionRunPatchSchema, patch);
+    const path = `v1/actions/runs/${seg(runId)}`;
+    return (await this.call('other', 'patch', path, actionRunResponseSchema, { json, signal, retry: { methods: ['patch'] } })).run;
+  }
+
+  /** Adds a line to a run's log. Not retried once sent: a retry after a lost answer would log the line twice. */
+  async addActionRunLog(runId: string, log: ActionRunLog, signal?: AbortSignal): Promise<z.output<typeof actionRunLogResponseSchema>['runLog']> {
+    const json = parseRequest(API, `log of action run "${runId}"`, actionRunLogSchema, log);
+    const path = `v1/actions/runs/${seg(runId)}/logs`;
+    return (await this.call('other', 'post', path, actionRunLogResponseSchema, { json, signal })).runLog;
   }
 
   // --- search ----------------------------------------------------------------------------------------

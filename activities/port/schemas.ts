@@ -161,6 +161,34 @@ export const searchResponseSchema = z.object({
   next: z.string().optional(),
 });
 
+// --- action runs (reported from CI jobs) ---------------------------------------------------------------
+
+const runStatus = z.enum(['SUCCESS', 'FAILURE']);
+
+/** PATCH /v1/actions/runs/{run_id}: the documented fields only (the spec allows no others). */
+export const actionRunPatchSchema = z.strictObject({
+  status: runStatus.optional(),
+  statusLabel: z.string().optional(),
+  link: z.union([z.string(), z.array(z.string())]).optional(),
+  summary: z.string().optional(),
+  externalRunId: z.string().optional(),
+});
+export type ActionRunPatch = z.infer<typeof actionRunPatchSchema>;
+
+export const actionRunResponseSchema = z.object({
+  run: z.looseObject({ id: z.string(), status: z.string(), statusLabel: z.string().nullish(), link: z.union([z.string(), z.array(z.string())]).optional() }),
+});
+
+/** POST /v1/actions/runs/{run_id}/logs: a line in the run's log; a termination status also ends the run. */
+export const actionRunLogSchema = z.strictObject({
+  message: z.string().min(1, 'must not be empty'),
+  terminationStatus: runStatus.optional(),
+  statusLabel: z.string().optional(),
+});
+export type ActionRunLog = z.infer<typeof actionRunLogSchema>;
+
+export const actionRunLogResponseSchema = z.object({ runLog: z.looseObject({ id: z.string(), runId: z.string(), message: z.string() }) });
+
 // --- deletes -----------------------------------------------------------------------------------------
 
 export const bulkDeleteRequestSchema = z.strictObject({ entities: z.array(entityIdentifier).min(1).max(100) });

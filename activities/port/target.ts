@@ -114,7 +114,8 @@ function toBody(e: Entity): EntityBody {
   return body;
 }
 
-function toEntity(blueprint: string, e: PortEntity): Entity {
+/** An entity as Port answers it, in the engine's shape (unset title, icon and team left out). */
+export function toEntity(blueprint: string, e: PortEntity): Entity {
   const entity: Entity = { identifier: e.identifier, blueprint, properties: e.properties ?? {}, relations: toRelations(e.relations) };
   if (e.title != null) entity.title = e.title;
   if (e.icon != null) entity.icon = e.icon;

@@ -4,6 +4,7 @@
 // misbehave the ways the real API does (429 storms, resets, slow answers, 503s).
 import { randomBytes } from 'node:crypto';
 import { SimServer, type SimRequest, type SimResponse } from '../http';
+import { ActionRuns } from './actionRuns';
 import { injectFault, noFaults, RecordingSim, type TrafficFaults } from '../traffic';
 import { Tokens } from './auth';
 import { present, selector } from './present';
@@ -42,6 +43,8 @@ export class PortSim extends RecordingSim {
   readonly credentials: { clientId: string; clientSecret: string };
   tokensIssued = 0;
   faults: PortFaults = noFaults();
+  /** Self-service action runs: tests start them (`actionRuns.start`), CI commands report on them. */
+  readonly actionRuns = new ActionRuns();
   private readonly store = new Store();
   private readonly tokens: Tokens;
   private readonly limiter?: RateLimiter;
@@ -161,6 +164,10 @@ export class PortSim extends RecordingSim {
       this.store.deleteBlueprint(params.identifier!);
       return { status: 200, body: { ok: true } };
     });
+
+    // Action runs
+    this.on('PATCH', '/v1/actions/runs/:runId', ({ params, body }) => ({ status: 200, body: { ok: true, run: this.actionRuns.update(params.runId!, body) } }));
+    this.on('POST', '/v1/actions/runs/:runId/logs', ({ params, body }, ctx) => ({ status: 201, body: { ok: true, runLog: this.actionRuns.addLog(params.runId!, body, ctx.clientId) } }));
 
     // Entities
     const writeOptions = (query: URLSearchParams, ctx: Context, upsertRequired: boolean): WriteOptions => ({

@@ -36,6 +36,41 @@ process.once('exit', () => {
   for (const dir of configDirs) rmSync(dir, { recursive: true, force: true });
 });
 
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface CliOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Written to its standard input (otherwise it has none). */
+  input?: string;
+  timeoutMs?: number;
+}
+
+/** Runs a short `port-sync` command to its end, with pipes for stdin/stdout/stderr (never a terminal). */
+export function runPortSync(args: string[], opts: CliOptions = {}): Promise<CliResult> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [join(REPO_ROOT, 'bin/port-sync.js'), ...args], { cwd: opts.cwd ?? REPO_ROOT, env: opts.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    child.stdin.end(opts.input ?? '');
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`port-sync ${args.join(' ')} did not exit within ${opts.timeoutMs ?? 60_000} ms; stderr: ${stderr}`));
+    }, opts.timeoutMs ?? 60_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolvePromise({ code, stdout, stderr });
+    });
+  });
+}
+
 /** Spawns `node bin/port-sync.js <args>` from the repository root. */
 export function spawnPortSync(args: string[], env: NodeJS.ProcessEnv): PortSyncProcess {
   const child = spawn(process.execPath, ['bin/port-sync.js', ...args], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -4,18 +4,16 @@
 // with machine-readable stdout and no progress output in a pipe.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { RunningWorkers } from '../../worker/run';
 import { scheduleId, syncWorkflowId, type SyncReport } from '../../workflows/definitions';
 import { connectTemporal, demoSetup, startTestWorkers, type DemoSetup, type TestTemporal } from '../helpers/temporal';
 import { BAD_CONFIG_YAML } from '../helpers/configs';
+import { runPortSync, type CliOptions, type CliResult } from '../helpers/process';
 
-const root = resolve(import.meta.dirname, '../..');
-const BIN = join(root, 'bin/port-sync.js');
 const dir = mkdtempSync(join(tmpdir(), 'port-sync-cli-'));
 
 /** Only what a shell would always have, and the test server: no credentials, no config. */
@@ -26,31 +24,8 @@ const temporalEnv = (): NodeJS.ProcessEnv => ({
   ...(process.env.TEMPORAL_NAMESPACE ? { TEMPORAL_NAMESPACE: process.env.TEMPORAL_NAMESPACE } : {}),
 });
 
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `node bin/port-sync.js ...args` with pipes for stdin/stdout/stderr (never a terminal). */
-function cli(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliResult> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd ?? dir, env: opts.env ?? BARE_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`port-sync ${args.join(' ')} did not exit within ${opts.timeoutMs ?? 60_000} ms; stderr: ${stderr}`));
-    }, opts.timeoutMs ?? 60_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolvePromise({ code, stdout, stderr });
-    });
-  });
-}
+/** Runs `node bin/port-sync.js ...args` in the test's folder with a bare environment unless told otherwise. */
+const cli = (args: string[], opts: CliOptions = {}): Promise<CliResult> => runPortSync(args, { cwd: dir, env: BARE_ENV, ...opts });
 
 /** A failure explained on exactly one line of stderr. */
 function assertOneLineReason(result: CliResult, pattern: RegExp) {
@@ -85,7 +60,7 @@ integrations:
 `;
 
 test('--help works on every command: exit 0 and its usage on stdout', async () => {
-  const commands = [['dev'], ['worker'], ['webhooks'], ['sim'], ['schedules', 'apply'], ['run'], ['status'], ['config', 'check'], []];
+  const commands = [['dev'], ['worker'], ['webhooks'], ['sim'], ['schedules', 'apply'], ['run'], ['status'], ['config', 'check'], ['entity', 'upsert'], ['entity', 'get'], ['action-run', 'update'], ['action-run', 'log'], []];
   const results = await Promise.all(commands.map((c) => cli([...c, '--help'])));
   results.forEach((r, i) => {
     const command = commands[i]!;
@@ -93,7 +68,7 @@ test('--help works on every command: exit 0 and its usage on stdout', async () =
     assert.match(r.stdout, new RegExp(`^Usage: port-sync ${command.join(' ')}`.trimEnd()), `${command.join(' ')} --help:\n${r.stdout}`);
     assert.match(r.stdout, /-h, --help/);
   });
-  assert.match(results.at(-1)!.stdout, /Commands:[\s\S]*schedules[\s\S]*config/);
+  assert.match(results.at(-1)!.stdout, /Commands:[\s\S]*schedules[\s\S]*entity[\s\S]*action-run[\s\S]*config/);
   assert.match(results[4]!.stdout, /--json/);
   assert.match(results[5]!.stdout, /<integration>[\s\S]*--wait/);
 });

@@ -400,6 +400,23 @@ test('bodies over 1 MiB get 413 with the error envelope', async () => {
   assert.equal(sim.entity('service', 'big'), undefined);
 });
 
+test('action runs: documented fields only, a status of SUCCESS or FAILURE, a log line needs a message, an unknown run is 404', async () => {
+  const run = sim.actionRuns.start('deploy');
+  const path = `/v1/actions/runs/${run.id}`;
+  assert.equal((await call('PATCH', path, { body: { status: 'DONE' } })).status, 422);
+  assert.equal((await call('PATCH', path, { body: { summary: 'half', link: 5 } })).status, 422);
+  const extra = await call('PATCH', path, { body: { statusLabel: 'x', colour: 'red' } });
+  assert.equal(extra.status, 422);
+  assert.match(extra.body.message!, /additional properties \("colour"\)/);
+  assert.equal((await call('POST', `${path}/logs`, { body: { terminationStatus: 'SUCCESS' } })).status, 422);
+  assert.equal(sim.actionRuns.get(run.id).status, 'IN_PROGRESS', 'a refused request changes nothing');
+  assert.equal(sim.actionRuns.get(run.id).summary, undefined, 'not even the valid half of it');
+  const ok = await call('PATCH', path, { body: { status: 'FAILURE', link: 'https://ci.example/1' } });
+  assert.equal(ok.status, 200);
+  assert.deepEqual((ok.body.run as { link: string[] }).link, ['https://ci.example/1']);
+  assert.equal((await call('POST', '/v1/actions/runs/r_nope/logs', { body: { message: 'hi' } })).status, 404);
+});
+
 test('every request and response above matches port-apispec.yaml', { skip: skipReason(SPEC) }, () => {
   const validator = OpenApiValidator.load(specPath(SPEC)!, {
     // Port's entity schema omits fields the API returns (specs/README.md: known gaps).
