@@ -234,26 +234,41 @@ entityCommand
   .option('--create-missing-related-entities', 'create relation targets that do not exist yet')
   .option('--dry-run', 'read and compare only: print what would change, write nothing')
   .option('--as <writer>', 'the writer Port records in the entities\' $datasource', 'ci')
+  .option('--prune', 'also delete what this writer (--as) wrote earlier in these blueprints and no file names any more')
+  .option('--deletion-threshold <share>', 'with --prune: the largest share (0..1) of a blueprint\'s entities of this writer one run may delete', toShare, 0.9)
   .option('--json', 'machine-readable output')
-  .action(async (files: string[], opts: { blueprint?: string; merge?: boolean; createMissingRelatedEntities?: boolean; dryRun?: boolean; as: string; json?: boolean }) => {
+  .action(async (files: string[], opts: { blueprint?: string; merge?: boolean; createMissingRelatedEntities?: boolean; dryRun?: boolean; as: string; prune?: boolean; deletionThreshold: number; json?: boolean }) => {
+    const startedAt = new Date().toISOString();
+    // The files of one repository or folder are one writer: pruning as the shared default would delete other jobs' entities.
+    if (opts.prune && opts.as === 'ci') throw new UsageError('--prune needs --as <writer>: a name for this set of files, so it deletes only what they wrote');
     const loaded = config();
-    const [{ readEntityFiles }, { applyEntities }, { ciPortClient }] = await Promise.all([import('./ci/entityFiles'), import('./ci/applyEntities'), import('./ci/portClient')]);
+    const [{ readEntityFiles }, { applyEntities }, { pruneEntities }, { ciPortClient }, { PortTarget }] = await Promise.all([
+      import('./ci/entityFiles'),
+      import('./ci/applyEntities'),
+      import('./ci/pruneEntities'),
+      import('./ci/portClient'),
+      import('../activities/port/target'),
+    ]);
     const entries = readEntityFiles(files, opts.blueprint);
     const port = ciPortClient(loaded.config.port, process.env, opts.as);
     const outcomes = await applyEntities(port, entries, { merge: !!opts.merge, createMissingRelatedEntities: !!opts.createMissingRelatedEntities, dryRun: !!opts.dryRun });
-    print(!!opts.json, outcomes, () =>
+    const failed = outcomes.filter((o) => o.result === 'failed').length;
+    // As in a sync: nothing is deleted after a run that did not write everything it read.
+    const pruned = opts.prune && failed === 0 ? await pruneEntities(new PortTarget({ client: port }), entries, { startedAt, threshold: opts.deletionThreshold, dryRun: !!opts.dryRun }) : undefined;
+    const rows = [
+      ...outcomes.map((o) => ({ result: o.result, entity: `${o.blueprint}/${o.identifier}`, from: o.source, detail: o.result === 'failed' ? o.error : (o.changes ?? []).join('; ') })),
+      ...(pruned?.deleted ?? []).map((d) => ({ result: 'deleted', entity: `${d.blueprint}/${d.identifier}`, from: '-', detail: 'no file names it' })),
+      ...(pruned?.failed ?? []).map((d) => ({ result: 'failed', entity: `${d.blueprint}/${d.identifier}`, from: '-', detail: `not deleted: ${d.error}` })),
+    ];
+    print(!!opts.json, { entities: outcomes, ...(pruned ? { prune: pruned } : {}) }, () =>
       formatTable([
         ['RESULT', 'ENTITY', 'FROM', 'CHANGES'],
-        ...outcomes.map((o) => [
-          opts.dryRun && o.result !== 'unchanged' && o.result !== 'failed' ? `would be ${o.result}` : o.result,
-          `${o.blueprint}/${o.identifier}`,
-          o.source,
-          o.result === 'failed' ? o.error : (o.changes ?? []).join('; ') || '-',
-        ]),
+        ...rows.map((r) => [opts.dryRun && ['created', 'updated', 'deleted'].includes(r.result) ? `would be ${r.result}` : r.result, r.entity, r.from, r.detail || '-']),
       ]),
     );
-    const failed = outcomes.filter((o) => o.result === 'failed').length;
-    if (failed > 0) throw new Error(`${failed} of ${outcomes.length} entities not written (Port's reasons above)`);
+    if (failed > 0) throw new Error(`${failed} of ${outcomes.length} entities not written (Port's reasons above)${opts.prune ? '; nothing pruned' : ''}`);
+    if (pruned?.refused) throw new Error(`nothing pruned: ${pruned.refused}`);
+    if (pruned && pruned.failed.length > 0) throw new Error(`${pruned.failed.length} entities not pruned (Port's reasons above)`);
   });
 
 entityCommand
@@ -344,6 +359,12 @@ program
 function toPort(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`not a port: ${value}`);
+  return n;
+}
+
+function toShare(value: string): number {
+  const n = Number(value);
+  if (!(n >= 0 && n <= 1) || value.trim() === '') throw new UsageError(`not a share between 0 and 1: ${value}`);
   return n;
 }
 

@@ -35,6 +35,7 @@ before(async () => {
   await sim.start();
   env = { PATH: process.env.PATH, HOME: process.env.HOME, PORT_API_URL: sim.url, PORT_CLIENT_ID: sim.credentials.clientId, PORT_CLIENT_SECRET: sim.credentials.clientSecret };
   sim.putBlueprint({ identifier: 'system', title: 'System', schema: { properties: {} } });
+  sim.putBlueprint({ identifier: 'library', title: 'Library', schema: { properties: { lang: { type: 'string' } } }, relations: { system: { target: 'system', required: false, many: false } } });
   sim.putBlueprint({
     identifier: 'microservice',
     title: 'Microservice',
@@ -51,7 +52,7 @@ test("the GitOps guide's entity.json is created, then left alone while it does n
   const path = file('entity.json', { identifier: 'notification-microservice', title: 'Notification Service', properties: { url: 'https://www.github.com/user/notification' } });
   const first = await cli(['entity', 'upsert', '--blueprint', 'microservice', path, '--json']);
   assert.equal(first.code, 0, first.stderr);
-  assert.deepEqual(JSON.parse(first.stdout), [{ source: path, blueprint: 'microservice', identifier: 'notification-microservice', result: 'created' }]);
+  assert.deepEqual(JSON.parse(first.stdout), { entities: [{ source: path, blueprint: 'microservice', identifier: 'notification-microservice', result: 'created' }] });
   const stored = sim.entity('microservice', 'notification-microservice')!;
   assert.equal(stored.title, 'Notification Service');
   assert.deepEqual(stored.properties, { url: 'https://www.github.com/user/notification' });
@@ -70,12 +71,12 @@ test('a change is written and listed field by field; without --merge what the fi
 
   const merged = await cli(['entity', 'upsert', '-b', 'microservice', path, '--merge', '--json']);
   assert.equal(merged.code, 0, merged.stderr);
-  assert.deepEqual(JSON.parse(merged.stdout)[0].changes, ['url: "https://a.example" -> "https://b.example"']);
+  assert.deepEqual(JSON.parse(merged.stdout).entities[0].changes, ['url: "https://a.example" -> "https://b.example"']);
   assert.deepEqual(sim.entity('microservice', 'billing')!.properties, { url: 'https://b.example', tier: 'gold' });
 
   const replaced = await cli(['entity', 'upsert', '-b', 'microservice', path, '--json']);
   assert.equal(replaced.code, 0, replaced.stderr);
-  assert.deepEqual(JSON.parse(replaced.stdout)[0].changes, ['tier: cleared']);
+  assert.deepEqual(JSON.parse(replaced.stdout).entities[0].changes, ['tier: cleared']);
   assert.deepEqual(sim.entity('microservice', 'billing')!.properties, { url: 'https://b.example' });
 });
 
@@ -133,13 +134,61 @@ test('an entity Port refuses is reported with its message; the others are writte
   ]);
   const result = await cli(['entity', 'upsert', '-b', 'microservice', path, '--create-missing-related-entities', '--json']);
   assert.equal(result.code, 1);
-  const outcomes = JSON.parse(result.stdout) as Array<{ identifier: string; result: string; error?: string }>;
+  const outcomes = JSON.parse(result.stdout).entities as Array<{ identifier: string; result: string; error?: string }>;
   assert.deepEqual(outcomes.map((o) => [o.identifier, o.result]), [['ok-one', 'created'], ['wrong-type', 'failed'], ['ok-two', 'created']]);
   assert.match(outcomes[1]!.error!, /replicas/);
   assert.match(result.stderr, /^port-sync: 1 of 3 entities not written/);
   assert.ok(sim.entity('microservice', 'ok-one'));
   assert.ok(sim.entity('system', 'missing-system'), 'created as a missing related entity');
   assert.equal(sim.entity('microservice', 'wrong-type'), undefined);
+});
+
+test('--prune: what this writer wrote and no file names any more is deleted; other writers\' entities and relation targets of kept ones stay', async () => {
+  const lib = (id: string, extra: Record<string, unknown> = {}) => ({ identifier: id, blueprint: 'library', properties: { lang: 'go' }, ...extra });
+  const all = file('libs-all.json', [{ identifier: 'platform', blueprint: 'system' }, { identifier: 'core', blueprint: 'system' }, lib('lib-a', { relations: { system: 'platform' } }), lib('lib-b'), lib('lib-c'), lib('lib-d')]);
+  assert.equal((await cli(['entity', 'upsert', all, '--as', 'repo-libs'])).code, 0);
+  sim.putEntity('library', { identifier: 'by-hand', properties: { lang: 'go' } }, { datasource: 'Mozilla/5.0 (Port UI)' });
+  const other = file('other.json', lib('lib-other'));
+  assert.equal((await cli(['entity', 'upsert', other, '--as', 'repo-other'])).code, 0);
+
+  // lib-d's file is gone; so is platform's, but lib-a still points at it.
+  const now = file('libs-now.json', [{ identifier: 'core', blueprint: 'system' }, lib('lib-a', { relations: { system: 'platform' } }), lib('lib-b'), lib('lib-c')]);
+  const before = sim.entities('library').length;
+  const dry = await cli(['entity', 'upsert', now, '--as', 'repo-libs', '--prune', '--dry-run']);
+  assert.equal(dry.code, 0, dry.stderr);
+  assert.match(dry.stdout, /would be deleted\s+library\/lib-d/);
+  assert.equal(sim.entities('library').length, before, 'a dry run deletes nothing');
+
+  const result = await cli(['entity', 'upsert', now, '--as', 'repo-libs', '--prune', '--json']);
+  assert.equal(result.code, 0, result.stderr);
+  const { prune } = JSON.parse(result.stdout) as { prune: { deleted: Array<{ identifier: string }>; keptAsRelationTarget: number } };
+  assert.deepEqual(prune.deleted.map((d) => d.identifier), ['lib-d']);
+  assert.equal(prune.keptAsRelationTarget, 1);
+  assert.equal(sim.entity('library', 'lib-d'), undefined);
+  for (const kept of ['lib-a', 'lib-b', 'lib-c', 'by-hand', 'lib-other']) assert.ok(sim.entity('library', kept), `${kept} kept`);
+  assert.ok(sim.entity('system', 'platform'), 'kept: lib-a, which stays, relates to it');
+});
+
+test('--prune refuses above the threshold, after a failed write, and without --as; nothing is deleted', async () => {
+  const many = Array.from({ length: 10 }, (_, i) => ({ identifier: `tool-${i}`, properties: { lang: 'go' } }));
+  assert.equal((await cli(['entity', 'upsert', '-b', 'library', file('tools.json', many), '--as', 'repo-tools'])).code, 0);
+  const before = sim.entities('library').length;
+
+  const one = file('tools-one.json', many.slice(0, 1));
+  const above = await cli(['entity', 'upsert', '-b', 'library', one, '--as', 'repo-tools', '--prune', '--deletion-threshold', '0.5']);
+  assert.equal(above.code, 1);
+  assert.match(above.stderr, /nothing pruned: 9 of 10 owned "library" entities \(90 %\) would be deleted, above the threshold of 50 %/);
+  assert.equal(sim.entities('library').length, before);
+
+  const failing = file('tools-bad.json', [...many.slice(0, 5), { identifier: 'tool-bad', properties: { lang: 42 } }]);
+  const failed = await cli(['entity', 'upsert', '-b', 'library', failing, '--as', 'repo-tools', '--prune']);
+  assert.equal(failed.code, 1);
+  assert.match(failed.stderr, /1 of 6 entities not written .*; nothing pruned/);
+  assert.equal(sim.entities('library').length, before);
+
+  const noWriter = await cli(['entity', 'upsert', '-b', 'library', one, '--prune']);
+  assert.equal(noWriter.code, 2);
+  assert.match(noWriter.stderr, /--prune needs --as <writer>/);
 });
 
 test('entity get prints the entity as JSON, and exits 1 when there is none', async () => {
