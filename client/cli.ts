@@ -241,6 +241,8 @@ entityCommand
     const startedAt = new Date().toISOString();
     // The files of one repository or folder are one writer: pruning as the shared default would delete other jobs' entities.
     if (opts.prune && opts.as === 'ci') throw new UsageError('--prune needs --as <writer>: a name for this set of files, so it deletes only what they wrote');
+    // Merging adds to entities others keep whole: the files are not their truth, so they are not pruned by them.
+    if (opts.prune && opts.merge) throw new UsageError('--prune cannot go with --merge: merged files describe part of an entity, not which entities exist');
     const loaded = config();
     const [{ readEntityFiles }, { applyEntities }, { pruneEntities }, { ciPortClient }, { PortTarget }] = await Promise.all([
       import('./ci/entityFiles'),
@@ -254,7 +256,17 @@ entityCommand
     const outcomes = await applyEntities(port, entries, { merge: !!opts.merge, createMissingRelatedEntities: !!opts.createMissingRelatedEntities, dryRun: !!opts.dryRun });
     const failed = outcomes.filter((o) => o.result === 'failed').length;
     // As in a sync: nothing is deleted after a run that did not write everything it read.
-    const pruned = opts.prune && failed === 0 ? await pruneEntities(new PortTarget({ client: port }), entries, { startedAt, threshold: opts.deletionThreshold, dryRun: !!opts.dryRun }) : undefined;
+    let pruned: Awaited<ReturnType<typeof pruneEntities>> | undefined;
+    let pruneError: unknown;
+    if (opts.prune && failed === 0) {
+      // An entity Port's integrations or a sync of this config also wrote is theirs too: never pruned here.
+      const notSharedWith = ['port-ocean/', 'port-k8s-exporter', ...loaded.config.integrations.map((i) => `port-sync/${i.id}/`)];
+      const target = new PortTarget({ client: port, notSharedWith });
+      pruned = await pruneEntities(target, entries, { startedAt, threshold: opts.deletionThreshold, dryRun: !!opts.dryRun }).catch((err: unknown) => {
+        pruneError = err;
+        return undefined;
+      });
+    }
     const rows = [
       ...outcomes.map((o) => ({ result: o.result, entity: `${o.blueprint}/${o.identifier}`, from: o.source, detail: o.result === 'failed' ? o.error : (o.changes ?? []).join('; ') })),
       ...(pruned?.deleted ?? []).map((d) => ({ result: 'deleted', entity: `${d.blueprint}/${d.identifier}`, from: '-', detail: 'no file names it' })),
@@ -267,6 +279,10 @@ entityCommand
       ]),
     );
     if (failed > 0) throw new Error(`${failed} of ${outcomes.length} entities not written (Port's reasons above)${opts.prune ? '; nothing pruned' : ''}`);
+    if (pruneError) {
+      const { toActivityFailure } = await import('../activities/http/errors');
+      throw new Error('the entities are written, but pruning failed', { cause: await toActivityFailure(pruneError, 'port') });
+    }
     if (pruned?.refused) throw new Error(`nothing pruned: ${pruned.refused}`);
     if (pruned && pruned.failed.length > 0) throw new Error(`${pruned.failed.length} entities not pruned (Port's reasons above)`);
   });

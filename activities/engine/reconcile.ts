@@ -21,6 +21,11 @@ export interface ReconcileInput {
   blueprintOrder: string[];
   /** Per blueprint, the kinds writing it whose source returned nothing in this run. */
   emptyKinds?: Map<string, string[]>;
+  /**
+   * Entities that stay though they are not owned (a GitOps run's files name them, whoever wrote them):
+   * what they relate to is kept too, as for kept owned entities.
+   */
+  alsoKept?: OwnedEntity[];
 }
 
 export interface ReconcilePlan {
@@ -55,7 +60,7 @@ export function planDeletes(input: ReconcileInput): ReconcilePlan {
   }
   if (stale.size === 0) return plan;
 
-  keepRelationTargets(input.owned, stale, plan);
+  keepRelationTargets([...input.owned, ...(input.alsoKept ?? [])], stale, plan);
 
   // Judged per blueprint, and per kind within it: a source that returns nothing for one kind must not
   // empty its blueprint, or its share of one, just because the other kinds look healthy.

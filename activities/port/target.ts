@@ -14,7 +14,7 @@ const SEARCH_PAGE = 1000;
 /** Meta-properties the diff never reads: left out of its reads (about half of each entity's JSON). */
 const NOT_DIFFED = ['$createdAt', '$createdBy', '$updatedAt', '$updatedBy'];
 /** The team of an owned entity, kept among its relations for reconcile (not a key Port's relations can have). */
-const TEAM_RELATION = '$team';
+export const TEAM_RELATION = '$team';
 /** Meta-properties the diff compares. */
 const DIFFED_META = ['$identifier', '$title', '$icon', '$team'];
 
@@ -27,6 +27,11 @@ export interface PortTargetOptions {
    * reconciled (and deleted when stale) from now on. Default false. See docs/ownership.md.
    */
   adoptExisting?: boolean;
+  /**
+   * Leave out of what this instance owns any entity that a writer whose User-Agent contains one of these
+   * also wrote (`$datasource doesNotContains`): a CI writer's prune never takes what an integration shares.
+   */
+  notSharedWith?: string[];
 }
 
 export class PortTarget implements Target {
@@ -69,7 +74,10 @@ export class PortTarget implements Target {
     // Only what reconcile needs: identifier, updatedAt and relation values (by the relations' ids), and
     // the team, Port's relation to `_team`, so a team a kept entity names is kept too.
     const include = ['$identifier', '$updatedAt', '$team', ...(await this.relationsOf(blueprint, signal))];
-    const rules = [ownedRule(this.client.ownerMark, this.options.adoptExisting ?? false)];
+    const rules = [
+      ownedRule(this.client.ownerMark, this.options.adoptExisting ?? false),
+      ...(this.options.notSharedWith ?? []).map((mark) => ({ property: '$datasource', operator: 'doesNotContains', value: mark })),
+    ];
     for await (const page of this.client.search(blueprint, rules, { include, limit: SEARCH_PAGE, signal })) {
       yield page.map((e) => ({
         identifier: e.identifier,

@@ -49,7 +49,7 @@ export function readEntityFiles(paths: string[], defaultBlueprint: string | unde
     if (items.length === 0) problems.push(`${name}: no entity in the file`);
     items.forEach((item, i) => {
       const source = list ? `${name}[${i}]` : name;
-      const parsed = fileEntitySchema.safeParse(item);
+      const parsed = fileEntitySchema.safeParse(withoutPortMeta(item));
       if (!parsed.success) {
         const id = typeof (item as { identifier?: unknown } | null)?.identifier === 'string' ? ` (entity "${(item as { identifier: string }).identifier}")` : '';
         for (const issue of parsed.error.issues) problems.push(`${source}${id}: ${issue.path.length ? `${issue.path.join('.')}: ` : ''}${issue.message}`);
@@ -72,6 +72,14 @@ export function readEntityFiles(paths: string[], defaultBlueprint: string | unde
   }
   if (problems.length > 0) throw new EntityFileError(problems);
   return entries;
+}
+
+/** What Port adds when it answers (`entity get`): left out, so an answer can be written back as a file. */
+const PORT_META = ['createdAt', 'createdBy', 'updatedAt', 'updatedBy'];
+
+function withoutPortMeta(item: unknown): unknown {
+  if (typeof item !== 'object' || item === null || Array.isArray(item)) return item;
+  return Object.fromEntries(Object.entries(item).filter(([k]) => !PORT_META.includes(k)));
 }
 
 function readPath(path: string): string {

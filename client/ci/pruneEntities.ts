@@ -2,11 +2,11 @@
 // removed should leave Port too (the guide's curl never deletes, so its entities outlive their
 // services). The files are the run's source and the writer (`--as`) is the owner, and the engine's own
 // reconcile rules decide (engine/reconcile.ts): only what this writer wrote, only in the blueprints the
-// files name, never an entity written since the command started, never the relation target of one
-// that stays, never more than the threshold of a blueprint.
+// files name, never an entity written since the command started, never the relation target of an entity
+// the files name, never more than the threshold of a blueprint.
 import { planDeletes } from '../../activities/engine/reconcile';
 import type { OwnedEntity } from '../../activities/engine/entity';
-import type { PortTarget } from '../../activities/port/target';
+import { TEAM_RELATION, type PortTarget } from '../../activities/port/target';
 import type { EntityFileEntry } from './entityFiles';
 
 export interface PruneOptions {
@@ -44,6 +44,13 @@ export async function pruneEntities(
     threshold: opts.threshold,
     // The files' order: relation targets usually come first; a delete Port refuses is reported, not forced.
     blueprintOrder: blueprints,
+    // Whoever wrote them, the entities the files name stay, and so does what they point at.
+    alsoKept: entries.map(({ blueprint, entity }) => ({
+      blueprint,
+      identifier: entity.identifier,
+      updatedAt: opts.startedAt,
+      relations: entity.team === undefined ? entity.relations : { ...entity.relations, [TEAM_RELATION]: entity.team },
+    })),
   });
   const outcome: PruneOutcome = { deleted: [], failed: [], refused: plan.refused, keptWrittenDuringRun: plan.keptWrittenDuringRun, keptAsRelationTarget: plan.keptAsRelationTarget };
   if (plan.refused) return outcome;

@@ -64,6 +64,8 @@ export class ActionRuns {
     const b = objectBody(body, PATCH_FIELDS);
     // Every field is checked before any is applied: a refused request changes nothing.
     const changes: Partial<SimRun> = {};
+    // Deprecated in the spec, and an object when sent; the simulator keeps nothing of it.
+    if (b.message !== undefined && (typeof b.message !== 'object' || b.message === null || Array.isArray(b.message))) throw invalid('body/message must be object');
     if (b.status !== undefined) changes.status = status(b.status, 'status');
     if (b.statusLabel !== undefined) changes.statusLabel = text(b.statusLabel, 'statusLabel');
     if (b.summary !== undefined) changes.summary = text(b.summary, 'summary');

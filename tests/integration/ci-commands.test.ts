@@ -80,6 +80,33 @@ test('a change is written and listed field by field; without --merge what the fi
   assert.deepEqual(sim.entity('microservice', 'billing')!.properties, { url: 'https://b.example' });
 });
 
+test('replacing, a title or icon the file leaves out is cleared (and reported); merging, it stays', async () => {
+  sim.putEntity('microservice', { identifier: 'meta', title: 'Meta', icon: 'Go', properties: { url: 'https://m.example' } });
+  const path = file('meta.json', { identifier: 'meta', properties: { url: 'https://m.example' } });
+  const merged = await cli(['entity', 'upsert', '-b', 'microservice', path, '--merge']);
+  assert.equal(merged.code, 0, merged.stderr);
+  assert.match(merged.stdout, /unchanged\s+microservice\/meta/);
+
+  const replaced = await cli(['entity', 'upsert', '-b', 'microservice', path, '--json']);
+  assert.equal(replaced.code, 0, replaced.stderr);
+  assert.deepEqual(JSON.parse(replaced.stdout).entities[0].changes, ['title: cleared', 'icon: cleared']);
+  assert.equal(sim.entity('microservice', 'meta')!.title, undefined);
+  const again = await cli(['entity', 'upsert', '-b', 'microservice', path]);
+  assert.match(again.stdout, /unchanged\s+microservice\/meta/, 'and then it is unchanged, not rewritten every run');
+});
+
+test('a blueprint that does not exist is named as such; what `entity get` prints can be written back unchanged', async () => {
+  const missing = await cli(['entity', 'upsert', '-b', 'nosuch', file('nosuch.json', { identifier: 'x' }), '--dry-run']);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stdout, /failed\s+nosuch\/x\s+\S+\s+blueprint "nosuch" does not exist in Port/);
+
+  const got = await cli(['entity', 'get', 'microservice', 'billing']);
+  assert.equal(got.code, 0, got.stderr);
+  const back = await cli(['entity', 'upsert', '-b', 'microservice', '-'], got.stdout);
+  assert.equal(back.code, 0, back.stderr);
+  assert.match(back.stdout, /unchanged\s+microservice\/billing/);
+});
+
 test('--dry-run reads and compares, and writes nothing', async () => {
   sim.putEntity('microservice', { identifier: 'search', title: 'Search', properties: { replicas: 2 } });
   const path = file('search.json', [
@@ -169,6 +196,30 @@ test('--prune: what this writer wrote and no file names any more is deleted; oth
   assert.ok(sim.entity('system', 'platform'), 'kept: lib-a, which stays, relates to it');
 });
 
+test('--prune keeps entities a Port integration also wrote, and what entities the files name point at, whoever wrote those', async () => {
+  const lib = (id: string, extra: Record<string, unknown> = {}) => ({ identifier: id, blueprint: 'library', properties: { lang: 'ts' }, ...extra });
+  const sys = (id: string) => ({ identifier: id, blueprint: 'system' });
+  assert.equal((await cli(['entity', 'upsert', file('shared-all.json', [sys('sys-x'), sys('sys-y'), lib('shared'), lib('mine-1'), lib('mine-2')]), '--as', 'repo-shared'])).code, 0);
+  // Ocean's GitHub integration writes `shared` too; someone makes ui-lib by hand, pointing at sys-x.
+  sim.putEntity('library', { identifier: 'shared', properties: { lang: 'ts' } }, { datasource: 'port-ocean/github/0.1.0/my-gh/resync' });
+  sim.putEntity('library', { identifier: 'ui-lib', properties: { lang: 'ts' }, relations: { system: 'sys-x' } }, { datasource: 'Mozilla/5.0 (Port UI)' });
+
+  // The files now name ui-lib as it is (so it is not written) and neither shared nor sys-x.
+  const now = file('shared-now.json', [sys('sys-y'), lib('mine-1'), lib('mine-2'), lib('ui-lib', { relations: { system: 'sys-x' } })]);
+  const result = await cli(['entity', 'upsert', now, '--as', 'repo-shared', '--prune', '--json']);
+  assert.equal(result.code, 0, result.stderr);
+  const { entities, prune } = JSON.parse(result.stdout) as { entities: Array<{ identifier: string; result: string }>; prune: { deleted: unknown[]; keptAsRelationTarget: number } };
+  assert.equal(entities.find((e) => e.identifier === 'ui-lib')!.result, 'unchanged');
+  assert.deepEqual(prune.deleted, []);
+  assert.equal(prune.keptAsRelationTarget, 1);
+  assert.ok(sim.entity('library', 'shared'), 'kept: an Ocean integration wrote it too');
+  assert.ok(sim.entity('system', 'sys-x'), 'kept: ui-lib, which the files name, points at it');
+
+  const merging = await cli(['entity', 'upsert', now, '--as', 'repo-shared', '--prune', '--merge']);
+  assert.equal(merging.code, 2);
+  assert.match(merging.stderr, /--prune cannot go with --merge/);
+});
+
 test('--prune refuses above the threshold, after a failed write, and without --as; nothing is deleted', async () => {
   const many = Array.from({ length: 10 }, (_, i) => ({ identifier: `tool-${i}`, properties: { lang: 'go' } }));
   assert.equal((await cli(['entity', 'upsert', '-b', 'library', file('tools.json', many), '--as', 'repo-tools'])).code, 0);
@@ -250,10 +301,11 @@ test('action-run: a bad status or nothing to set is exit 2 before any request; a
   assert.match(empty.stderr, /the log message is empty/);
   assert.equal(sim.exchanges.length, before);
 
-  const unknown = await cli(['action-run', 'log', 'r_unknown', 'hello']);
-  assert.equal(unknown.code, 1);
-  assert.match(unknown.stderr, /404/);
-  assert.match(unknown.stderr, /Action run with id "r_unknown" was not found/);
+  for (const args of [['log', 'r_unknown', 'hello'], ['update', 'r_unknown', '--status', 'FAILURE']]) {
+    const unknown = await cli(['action-run', ...args]);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /answered 404: Action run with id "r_unknown" was not found/);
+  }
 });
 
 test('no command printed the client secret or a token', () => {
@@ -269,9 +321,8 @@ test('every request and answer above matches port-apispec.yaml', { skip: skipRea
   const validator = OpenApiValidator.load(specPath(SPEC)!, {
     allowExtraResponseProperties: ['blueprint', 'createdAt', 'updatedAt', 'createdBy', 'updatedBy'],
   });
-  const violations = sim.exchanges.flatMap((x) =>
-    x.status < 300 ? validator.validate(x) : validator.validateResponse(x.method, x.path, x.status, x.responseBody),
-  );
+  // Refused requests too: the CLI checks its input, so what it sends is valid even when Port says no.
+  const violations = validator.validateAll(sim.exchanges);
   assert.equal(violations.length, 0, formatViolations(violations));
   assert.ok(sim.exchanges.some((x) => x.path.startsWith('/v1/actions/runs/')), 'action-run traffic was checked too');
 });

@@ -105,3 +105,17 @@ test('a scoped run deletes only inside its identifier prefix', () => {
   assert.deepEqual(plan.deletes.map((e) => e.identifier), ['app1/gone']);
   assert.equal(plan.ownedInScope, 2);
 });
+
+test('what an entity kept but not owned points at is kept too (alsoKept), as for kept owned ones', () => {
+  const plan = planDeletes(
+    input({
+      owned: [owned('team', 'gone-team'), owned('team', 'via-team'), owned('service', 'svc', { team: 'via-team' }), owned('service', 'gone-svc')],
+      produced: producedOf('service/svc', 'service/by-hand'),
+      alsoKept: [owned('service', 'by-hand', { owner: 'gone-team' })],
+    }),
+  );
+  assert.deepEqual(plan.deletes.map((e) => `${e.blueprint}/${e.identifier}`), ['service/gone-svc']);
+  assert.equal(plan.keptAsRelationTarget, 2, 'via-team (svc points at it) and gone-team (by-hand does)');
+  const without = planDeletes(input({ owned: [owned('team', 'gone-team'), owned('team', 't'), owned('service', 'svc', { team: 't' })], produced: producedOf('service/svc', 'team/t') }));
+  assert.deepEqual(without.deletes.map((e) => e.identifier), ['gone-team'], 'without alsoKept it would go');
+});
