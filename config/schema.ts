@@ -164,6 +164,8 @@ export const configSchema = z
         port: z.int().min(0).max(65535).default(8080),
         /** Largest body accepted; GitHub routes always allow 25 MiB, GitHub's own maximum. */
         maxBodyBytes: z.int().min(1024).default(1024 * 1024),
+        /** Open connections at once; more are closed as they arrive (slow or idle senders cannot exhaust sockets). */
+        maxConnections: z.int().min(1).default(1024),
       })
       .prefault({}),
     events: z

@@ -218,6 +218,9 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
         .finally(() => bodyShare.release());
     },
   );
+  // Past this, Node closes a new connection at once: the headers and request timeouts bound how long each
+  // is held, this bounds how many, so a flood of idle sockets cannot take the process's file descriptors.
+  server.maxConnections = config.webhooks.maxConnections;
   await listen(server, opts.port ?? config.webhooks.port, host);
   return {
     server,

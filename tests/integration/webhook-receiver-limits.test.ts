@@ -18,6 +18,8 @@ import { connectTemporal, eventually, testLogger, uniqueId, type TestTemporal } 
 /** The small receiver's limits: per body (config webhooks.maxBodyBytes) and all bodies at once. */
 const ROUTE_LIMIT = 16 * 1024;
 const TOTAL = 4 * ROUTE_LIMIT;
+/** ...and connections at once (config webhooks.maxConnections). */
+const MAX_CONNECTIONS = 64;
 
 let temporal: TestTemporal;
 let setup: HumanitecSetup;
@@ -38,7 +40,7 @@ before(async () => {
   receiver = await startReceiver({ ...common, config: setup.config });
   small = await startReceiver({
     ...common,
-    config: { ...setup.config, webhooks: { ...setup.config.webhooks, maxBodyBytes: ROUTE_LIMIT } },
+    config: { ...setup.config, webhooks: { ...setup.config.webhooks, maxBodyBytes: ROUTE_LIMIT, maxConnections: MAX_CONNECTIONS } },
     maxBufferedBytes: TOTAL,
   });
   small.server.on('connection', (socket: Socket) => smallSockets.push(socket));
@@ -251,4 +253,32 @@ describe('bodies held across requests', () => {
 test('slow senders are cut off: headers within 10 s, the whole request within 30 s', () => {
   assert.equal(receiver.server.headersTimeout, 10_000);
   assert.equal(receiver.server.requestTimeout, 30_000);
+});
+
+test('connections past webhooks.maxConnections are closed as they arrive; those within it are still answered', async () => {
+  assert.equal(receiver.server.maxConnections, 1024, 'the default');
+  const { port } = new URL(small.url);
+  const open = async () => {
+    const socket = connect(Number(port), '127.0.0.1');
+    rawSockets.push(socket);
+    await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+    return socket;
+  };
+  const closed = (socket: Socket) => new Promise<boolean>((resolve) => {
+    socket.once('close', () => resolve(true));
+    setTimeout(() => resolve(false), 2_000);
+  });
+  // Idle senders fill every slot (the small receiver may still hold a few from the tests above).
+  const idle: Socket[] = [];
+  for (let i = 0; i < MAX_CONNECTIONS; i++) idle.push(await open());
+  const connections = () => new Promise<number>((r) => small.server.getConnections((_e, n) => r(n)));
+  await eventually(async () => (await connections()) >= MAX_CONNECTIONS, 5_000, 'slots filled');
+  const extra = await open();
+  assert.equal(await closed(extra), true, 'the connection over the limit is closed by the receiver');
+  // A slot freed is a slot a sender gets again.
+  idle.pop()!.destroy();
+  await eventually(async () => (await connections()) < MAX_CONNECTIONS, 5_000, 'slot freed');
+  const res = await fetch(`${small.url}/webhooks/nope`, { method: 'POST', body: '{}' });
+  assert.equal(res.status, 404, 'a sender within the limit is answered');
+  for (const socket of idle) socket.destroy();
 });
