@@ -7,7 +7,6 @@ import {
   condition,
   continueAsNew,
   executeChild,
-  getExternalWorkflowHandle,
   log,
   ParentClosePolicy,
   patched,
@@ -17,20 +16,20 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { ApplicationFailure, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities';
 import {
   INTEGRATION_ATTR,
   TRIGGER_ATTR,
   eventSignal,
   eventsStatusQuery,
-  runningProbeSignal,
   syncWorkflowId,
   type EventRef,
   type ObjectEventsInput,
   type ObjectEventsStatus,
   type SyncScope,
 } from './definitions';
+import { isRunning } from './isRunning';
 import { syncIntegration } from './syncIntegration';
 
 /** Delivery ids remembered for deduplication; senders redeliver within minutes, not thousands of events later. */
@@ -147,20 +146,5 @@ async function refresh(integration: string, scope: SyncScope): Promise<boolean> 
       }
       throw err;
     }
-  }
-}
-
-/**
- * Whether a workflow runs: a closed (or never started) one cannot be signalled ("not found"). Any other
- * refusal (the signal limit) cannot tell, and counts as not running: the refresh goes, as it always did.
- */
-async function isRunning(workflowId: string): Promise<boolean> {
-  try {
-    await getExternalWorkflowHandle(workflowId).signal(runningProbeSignal);
-    return true;
-  } catch (err) {
-    if (!(err instanceof ApplicationFailure)) throw err;
-    if (!/not found/i.test(err.message)) log.warn('cannot tell whether the full sync runs; refreshing anyway', { workflowId, error: err.message });
-    return false;
   }
 }

@@ -16,10 +16,12 @@ import {
   workflowInfo,
   log,
   patched,
+  sleep,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities, KindChunk } from '../activities';
 import type { ReconcileOutcome } from '../activities/engine/reconcileRun';
+import { isRunning } from './isRunning';
 import {
   INTEGRATION_ATTR,
   KINDS_ATTR,
@@ -43,6 +45,15 @@ const KINDS_SIDE_BY_SIDE = 'kinds-side-by-side';
  * workflow task that needs them, which saves two round trips through the server each (docs/workflows.md).
  */
 const CONTROL_LOCAL = 'control-local-activities';
+
+/**
+ * Patch id: a scoped run (one app, some kinds) starts only once the integration's full sync is not
+ * running, whoever started it. The full sync may hold reads from before (read ahead, handed over between
+ * kinds) and would write them over the scoped run's newer ones. Webhook refreshes waited already
+ * (objectEvents); CLI and Web UI starts ran beside it.
+ */
+const SCOPED_AFTER_FULL_SYNC = 'scoped-after-full-sync';
+const WAIT_FOR_FULL_SYNC = '10 seconds';
 
 const NON_RETRYABLE = ['UnknownIntegration', 'UnknownKind', 'UnknownScope', 'ConnectorUnavailable', 'InvalidMapping', 'MissingSecret'];
 
@@ -129,6 +140,14 @@ async function runSync(input: SyncInput & { trigger: Trigger }): Promise<SyncRep
   const inProcess = patched(CONTROL_LOCAL) ? local : control;
   setHandler(progressQuery, () => report);
   setHandler(runningProbeSignal, () => undefined); // a scoped refresh asking whether this run still goes
+  if (input.scope && !input.resume && patched(SCOPED_AFTER_FULL_SYNC)) {
+    const full = syncWorkflowId(input.integration);
+    while (await isRunning(full)) {
+      report.reason = `waiting for the full sync ${full} to end`;
+      await sleep(WAIT_FOR_FULL_SYNC);
+    }
+    delete report.reason;
+  }
   // Kept out of the report (and the progress query): compact, but one string per chunk.
   const digests: Record<string, string[]> = input.resume?.digests ?? {};
 

@@ -370,6 +370,29 @@ describe('a generated org in the Humanitec simulator, synced into the Port simul
     assertPortHolds(setup, expectedEntities(setup.humanitec.model));
   });
 
+  test('a scoped run started by hand during a full sync waits for it, says so, then runs', async () => {
+    const app = setup.humanitec.model.apps[0]!;
+    setup.humanitec.http.faults.latencyMs = 40; // a full sync of some seconds
+    try {
+      const { handle: full } = await startOrAttach(temporal.client, setup.config, { integration: setup.integration });
+      await eventually(async () => (await full.describe()).status.name === 'RUNNING', 10_000, 'the full sync runs');
+      const { handle: scoped } = await startOrAttach(temporal.client, setup.config, { integration: setup.integration, scope: { app: app.id }, trigger: 'cli' });
+      await eventually(async () => /waiting for the full sync/.test((await scoped.query(progressQuery)).reason ?? ''), 10_000, 'the scoped run says it waits');
+      assert.equal((await full.result()).status, 'completed');
+      const report = await scoped.result();
+      assert.equal(report.status, 'completed');
+      assert.equal(report.reason, undefined);
+      const fullClosed = (await full.describe()).closeTime!.getTime();
+      const events = (await scoped.fetchHistory()).events ?? [];
+      const firstActivity = events.find((e) => e.activityTaskScheduledEventAttributes || e.markerRecordedEventAttributes?.markerName === 'core_local_activity');
+      const at = Number(firstActivity!.eventTime!.seconds) * 1000 + (firstActivity!.eventTime!.nanos ?? 0) / 1e6;
+      assert.ok(at >= fullClosed, `the scoped run's first activity at ${new Date(at).toISOString()}, the full sync closed ${new Date(fullClosed).toISOString()}`);
+    } finally {
+      setup.humanitec.http.faults.latencyMs = 0;
+    }
+    assertPortHolds(setup, expectedEntities(setup.humanitec.model));
+  });
+
   test(`every request to Humanitec, and every answer, matches ${HUMANITEC_SPEC}`, { skip: skipReason(HUMANITEC_SPEC) }, () => {
     // 403: the failing env of the test above (the spec lists no 403 for these routes).
     const validator = OpenApiValidator.load(specPath(HUMANITEC_SPEC)!, { undocumentedStatuses: [403, 429] });
