@@ -147,6 +147,9 @@ export interface ObjectEventsInput {
   applied?: number;
   duplicates?: number;
   failed?: number;
+  /** An event applied while the integration's full sync ran: applied once more when that sync has ended. */
+  reapply?: EventRef;
+  reapplied?: number;
 }
 
 export interface ObjectEventsStatus {
@@ -158,6 +161,10 @@ export interface ObjectEventsStatus {
   failed: number;
   pending: number;
   lastDeliveryId?: string;
+  /** Times the object was applied again after a full sync that ran while an event was applied. */
+  reapplied?: number;
+  /** Set while an applied event waits for the running full sync to end, to be applied once more. */
+  waitingForFullSync?: boolean;
 }
 
 export const progressQuery = defineQuery<SyncReport>('progress');

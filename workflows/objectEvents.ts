@@ -74,18 +74,39 @@ export async function objectEvents(input: ObjectEventsInput): Promise<ObjectEven
     ]);
   }
 
+  let reapply = input.reapply;
+  if (reapply) status.waitingForFullSync = true;
+  if (input.reapplied) status.reapplied = input.reapplied;
+  const fullSync = syncWorkflowId(input.integration);
+
   for (;;) {
-    const gotEvents = await condition(() => pending.length > 0, input.idleTimeout ?? '10 minutes');
-    if (!gotEvents) return status;
-    const batch = pending.slice(0, BATCH);
-    const result = await applyEvents({ integration: input.integration, events: batch });
-    pending.splice(0, batch.length);
-    status.applied += result.applied;
-    status.failed += result.failed;
-    status.pending = pending.length;
-    status.lastDeliveryId = batch[batch.length - 1]!.deliveryId;
-    for (const scope of result.refresh ?? []) {
-      if (!(await refresh(input.integration, scope))) status.failed += 1;
+    // While an event waits to be applied again, look every REAPPLY_CHECK whether the full sync has ended.
+    const gotEvents = await condition(() => pending.length > 0, reapply ? REAPPLY_CHECK : (input.idleTimeout ?? '10 minutes'));
+    if (gotEvents) {
+      const batch = pending.slice(0, BATCH);
+      const result = await applyEvents({ integration: input.integration, events: batch });
+      pending.splice(0, batch.length);
+      status.applied += result.applied;
+      status.failed += result.failed;
+      status.pending = pending.length;
+      status.lastDeliveryId = batch[batch.length - 1]!.deliveryId;
+      for (const scope of result.refresh ?? []) {
+        if (!(await refresh(input.integration, scope))) status.failed += 1;
+      }
+      // A full sync that runs now may have read this object before the event and write that older state
+      // after it; once the sync has ended, the object is applied once more. (Refreshes wait for it instead.)
+      if (result.applied > 0 && (result.refresh ?? []).length === 0 && patched(REAPPLY_AFTER_FULL_SYNC) && (await isRunning(fullSync))) {
+        reapply = batch[batch.length - 1];
+        status.waitingForFullSync = true;
+      }
+    } else if (!reapply) {
+      return status;
+    } else if (!(await isRunning(fullSync))) {
+      // Any event of the object reads it afresh: applying the last one again writes what the source holds now.
+      await applyEvents({ integration: input.integration, events: [reapply] });
+      reapply = undefined;
+      status.reapplied = (status.reapplied ?? 0) + 1;
+      delete status.waitingForFullSync;
     }
     // Drain to at most one batch before continuing, so the carried events stay far below the payload limit.
     if (workflowInfo().continueAsNewSuggested && pending.length <= BATCH) {
@@ -99,10 +120,17 @@ export async function objectEvents(input: ObjectEventsInput): Promise<ObjectEven
         applied: status.applied,
         duplicates: status.duplicates,
         failed: status.failed,
+        ...(reapply ? { reapply } : {}),
+        ...(status.reapplied ? { reapplied: status.reapplied } : {}),
       });
     }
   }
 }
+
+/** Patch id: an event applied while the full sync runs is applied again once that sync has ended. */
+const REAPPLY_AFTER_FULL_SYNC = 'reapply-after-full-sync';
+/** How often an event waiting to be applied again asks whether the full sync still runs. */
+const REAPPLY_CHECK = '10 seconds';
 
 /** While a refresh of the same scope runs, it may have read before this event: wait for it, then run again. */
 const REFRESH_RETRY = '10 seconds';

@@ -12,7 +12,7 @@ import { reportTable, startOrAttach } from '../../client/runSync';
 import { startReceiver } from '../../client/webhooks/receiver';
 import { WRITE_ROUTES, type Entry } from '../../sim/incidentio/server';
 import { startWorkers, type RunningWorkers } from '../../worker/run';
-import { progressQuery, syncWorkflowId, type SyncInput, type SyncReport } from '../../workflows/definitions';
+import { eventsStatusQuery, objectWorkflowId, progressQuery, syncWorkflowId, type SyncInput, type SyncReport } from '../../workflows/definitions';
 import { attributeIds, GUIDE_ATTRIBUTES, incidentIoSetup, portSignature, putService, service, writeMapping, type IncidentIoSetup } from '../helpers/incidentio';
 import { formatViolations, incidentIoViolations, OpenApiValidator, skipReason, specPath } from '../helpers/openapi';
 import { connectTemporal, reportTotals, eventually, logLines, testLogger, type TestTemporal } from '../helpers/temporal';
@@ -400,6 +400,43 @@ describe('Port entity webhooks', () => {
         assert.equal((await deliver({ blueprint: 'service', identifier: service(5).identifier }, false)).status, 401);
       });
     } finally {
+      await receiver.close();
+      await setup.stop();
+    }
+  });
+
+  test('an event applied while a full sync runs is applied again once it has ended: an older write in between does not stay', async () => {
+    const setup = await incidentIoSetup({ services: 300 });
+    const receiver = await startReceiver({ config: setup.config, client: temporal.client, logger: testLogger, env: setup.env, host: '127.0.0.1', port: 0 });
+    const entry = (i: number) => live(setup).find((e) => e.external_id === service(i).identifier);
+    try {
+      await withWorkers(setup, () => run(setup));
+      await withWorkers(setup, async () => {
+        const s7 = service(7);
+        putService(setup.port, { ...s7, title: 'Title B' });
+        // A full sync that keeps running (its Port reads fail and are retried) and writes nothing (a dry
+        // run): whatever service 7's entry holds when it ends, only the event's second application sets.
+        setup.port.http.faults.refuse = ({ method, path }) => (method === 'POST' && path.endsWith('/entities/search') ? 503 : undefined);
+        const { handle: full } = await startOrAttach(temporal.client, setup.config, { integration: setup.integration, dryRun: true, trigger: 'cli' });
+        await eventually(async () => (await full.describe()).status.name === 'RUNNING', 10_000, 'the full sync runs');
+        const body = JSON.stringify({ blueprint: 'service', identifier: s7.identifier });
+        const res = await fetch(`${receiver.url}/webhooks/${setup.integration}`, { method: 'POST', headers: { 'content-type': 'application/json', ...portSignature(body, setup.webhookSecret) }, body });
+        assert.equal(res.status, 202, await res.text());
+        await eventually(() => entry(7)?.name === 'Title B', 30_000, 'the event applied at once');
+        const events = temporal.client.workflow.getHandle(objectWorkflowId(setup.integration, `service/${s7.identifier}`));
+        await eventually(async () => (await events.query(eventsStatusQuery)).waitingForFullSync === true, 30_000, 'the applied event waits for the full sync');
+        // As if the sync had read service 7 before the event and wrote that older state after it.
+        entry(7)!.name = 'Stale';
+        assert.equal((await full.describe()).status.name, 'RUNNING');
+        setup.port.http.faults.refuse = undefined;
+        assert.equal((await full.result()).status, 'completed');
+        await eventually(() => entry(7)?.name === 'Title B', 30_000, 'applied again after the full sync');
+        const status = await events.query(eventsStatusQuery);
+        assert.equal(status.reapplied, 1);
+        assert.equal(status.waitingForFullSync, undefined);
+      });
+    } finally {
+      setup.port.http.faults.refuse = undefined;
       await receiver.close();
       await setup.stop();
     }
