@@ -147,8 +147,8 @@ export interface ObjectEventsInput {
   applied?: number;
   duplicates?: number;
   failed?: number;
-  /** An event applied while the integration's full sync ran: applied once more when that sync has ended. */
-  reapply?: EventRef;
+  /** Events applied while the integration's full sync ran (the last 100): applied once more when it has ended. */
+  reapply?: EventRef[];
   reapplied?: number;
 }
 

@@ -74,14 +74,16 @@ export async function objectEvents(input: ObjectEventsInput): Promise<ObjectEven
     ]);
   }
 
-  let reapply = input.reapply;
-  if (reapply) status.waitingForFullSync = true;
+  // Events applied while the full sync ran (the last BATCH): applied again, in order, once it has ended.
+  let reapply = input.reapply ?? [];
+  if (reapply.length > 0) status.waitingForFullSync = true;
   if (input.reapplied) status.reapplied = input.reapplied;
   const fullSync = syncWorkflowId(input.integration);
+  let check = REAPPLY_CHECK_MS;
 
   for (;;) {
-    // While an event waits to be applied again, look every REAPPLY_CHECK whether the full sync has ended.
-    const gotEvents = await condition(() => pending.length > 0, reapply ? REAPPLY_CHECK : (input.idleTimeout ?? '10 minutes'));
+    // While events wait to be applied again, look whether the full sync has ended: soon, then less often.
+    const gotEvents = await condition(() => pending.length > 0, reapply.length > 0 ? check : (input.idleTimeout ?? '10 minutes'));
     if (gotEvents) {
       const batch = pending.slice(0, BATCH);
       const result = await applyEvents({ integration: input.integration, events: batch });
@@ -96,15 +98,19 @@ export async function objectEvents(input: ObjectEventsInput): Promise<ObjectEven
       // A full sync that runs now may have read this object before the event and write that older state
       // after it; once the sync has ended, the object is applied once more. (Refreshes wait for it instead.)
       if (result.applied > 0 && (result.refresh ?? []).length === 0 && patched(REAPPLY_AFTER_FULL_SYNC) && (await isRunning(fullSync))) {
-        reapply = batch[batch.length - 1];
+        // All of them, in order: a connector that writes an event's own copy (not a fresh read) keeps the newest.
+        reapply = [...reapply, ...batch].slice(-BATCH);
         status.waitingForFullSync = true;
       }
-    } else if (!reapply) {
+    } else if (reapply.length === 0) {
       return status;
-    } else if (!(await isRunning(fullSync))) {
-      // Any event of the object reads it afresh: applying the last one again writes what the source holds now.
-      await applyEvents({ integration: input.integration, events: [reapply] });
-      reapply = undefined;
+    } else if (await isRunning(fullSync)) {
+      check = Math.min(check * 2, REAPPLY_CHECK_MAX_MS);
+    } else {
+      const result = await applyEvents({ integration: input.integration, events: reapply });
+      status.failed += result.failed;
+      reapply = [];
+      check = REAPPLY_CHECK_MS;
       status.reapplied = (status.reapplied ?? 0) + 1;
       delete status.waitingForFullSync;
     }
@@ -120,7 +126,7 @@ export async function objectEvents(input: ObjectEventsInput): Promise<ObjectEven
         applied: status.applied,
         duplicates: status.duplicates,
         failed: status.failed,
-        ...(reapply ? { reapply } : {}),
+        ...(reapply.length > 0 ? { reapply } : {}),
         ...(status.reapplied ? { reapplied: status.reapplied } : {}),
       });
     }
@@ -129,8 +135,9 @@ export async function objectEvents(input: ObjectEventsInput): Promise<ObjectEven
 
 /** Patch id: an event applied while the full sync runs is applied again once that sync has ended. */
 const REAPPLY_AFTER_FULL_SYNC = 'reapply-after-full-sync';
-/** How often an event waiting to be applied again asks whether the full sync still runs. */
-const REAPPLY_CHECK = '10 seconds';
+/** An event waiting to be applied again asks whether the full sync still runs after this long, then twice as long each time up to the maximum. */
+const REAPPLY_CHECK_MS = 10_000;
+const REAPPLY_CHECK_MAX_MS = 5 * 60_000;
 
 /** While a refresh of the same scope runs, it may have read before this event: wait for it, then run again. */
 const REFRESH_RETRY = '10 seconds';

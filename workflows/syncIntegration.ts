@@ -53,7 +53,9 @@ const CONTROL_LOCAL = 'control-local-activities';
  * (objectEvents); CLI and Web UI starts ran beside it.
  */
 const SCOPED_AFTER_FULL_SYNC = 'scoped-after-full-sync';
-const WAIT_FOR_FULL_SYNC = '10 seconds';
+/** First look again after this long, then twice as long each time up to the maximum: few probes on a long full sync. */
+const FULL_SYNC_CHECK_MS = 10_000;
+const FULL_SYNC_CHECK_MAX_MS = 5 * 60_000;
 
 const NON_RETRYABLE = ['UnknownIntegration', 'UnknownKind', 'UnknownScope', 'ConnectorUnavailable', 'InvalidMapping', 'MissingSecret'];
 
@@ -140,14 +142,6 @@ async function runSync(input: SyncInput & { trigger: Trigger }): Promise<SyncRep
   const inProcess = patched(CONTROL_LOCAL) ? local : control;
   setHandler(progressQuery, () => report);
   setHandler(runningProbeSignal, () => undefined); // a scoped refresh asking whether this run still goes
-  if (input.scope && !input.resume && patched(SCOPED_AFTER_FULL_SYNC)) {
-    const full = syncWorkflowId(input.integration);
-    while (await isRunning(full)) {
-      report.reason = `waiting for the full sync ${full} to end`;
-      await sleep(WAIT_FOR_FULL_SYNC);
-    }
-    delete report.reason;
-  }
   // Kept out of the report (and the progress query): compact, but one string per chunk.
   const digests: Record<string, string[]> = input.resume?.digests ?? {};
 
@@ -172,6 +166,8 @@ async function runSync(input: SyncInput & { trigger: Trigger }): Promise<SyncRep
       { key: KINDS_ATTR, value: plan.kinds },
       { key: TRIGGER_ATTR, value: input.trigger },
     ]);
+    // Planned first, so a bad scope fails at once; nothing is written before the full sync has ended.
+    if (input.scope && patched(SCOPED_AFTER_FULL_SYNC)) await waitForFullSync(input, report);
     if (!report.dryRun) addRequests(report, (await control.prepareTarget({ integration: input.integration })).requests);
   }
   const pages = proxyActivities<Activities>({ ...PAGE_ACTIVITY, taskQueue });
@@ -270,6 +266,19 @@ async function runSync(input: SyncInput & { trigger: Trigger }): Promise<SyncRep
   report.durationSeconds = (Date.parse(report.finishedAt) - Date.parse(report.startedAt)) / 1000;
   await inProcess.recordSyncOutcome({ integration: input.integration, status: 'completed', dryRun: report.dryRun });
   return report;
+}
+
+async function waitForFullSync(input: SyncInput, report: SyncReport): Promise<void> {
+  const full = syncWorkflowId(input.integration);
+  // A scoped start the Web UI gave the full sync's id delegates to this run: that launcher is no full sync.
+  if (workflowInfo().parent?.workflowId === full) return;
+  for (let wait = FULL_SYNC_CHECK_MS; await isRunning(full); wait = Math.min(wait * 2, FULL_SYNC_CHECK_MAX_MS)) {
+    report.reason = `waiting for the full sync ${full} to end`;
+    // A long wait goes on in a fresh run rather than grow this one's history.
+    if (workflowInfo().continueAsNewSuggested) await continueAsNew<typeof syncIntegration>(input);
+    await sleep(wait);
+  }
+  delete report.reason;
 }
 
 /** The innermost message: an activity failure wraps the activity's own error. */

@@ -384,13 +384,26 @@ describe('a generated org in the Humanitec simulator, synced into the Port simul
       assert.equal(report.reason, undefined);
       const fullClosed = (await full.describe()).closeTime!.getTime();
       const events = (await scoped.fetchHistory()).events ?? [];
-      const firstActivity = events.find((e) => e.activityTaskScheduledEventAttributes || e.markerRecordedEventAttributes?.markerName === 'core_local_activity');
+      // Planned at once (a bad scope fails without waiting); its first write-side activity came after.
+      const firstActivity = events.find((e) => e.activityTaskScheduledEventAttributes);
       const at = Number(firstActivity!.eventTime!.seconds) * 1000 + (firstActivity!.eventTime!.nanos ?? 0) / 1e6;
       assert.ok(at >= fullClosed, `the scoped run's first activity at ${new Date(at).toISOString()}, the full sync closed ${new Date(fullClosed).toISOString()}`);
     } finally {
       setup.humanitec.http.faults.latencyMs = 0;
     }
     assertPortHolds(setup, expectedEntities(setup.humanitec.model));
+  });
+
+  test('a scoped start the Web UI gives the full sync\'s id delegates, and the scoped run does not wait for its own launcher', async () => {
+    const app = setup.humanitec.model.apps[0]!;
+    const launcher = await temporal.client.workflow.start('syncIntegration', {
+      workflowId: syncWorkflowId(setup.integration),
+      taskQueue: setup.config.worker.taskQueue,
+      args: [{ integration: setup.integration, scope: { app: app.id } }],
+    });
+    const report = (await Promise.race([launcher.result(), new Promise((_, reject) => setTimeout(() => reject(new Error('the scoped run waits for its own launcher')), 60_000))])) as SyncReport;
+    assert.equal(report.status, 'completed');
+    assert.deepEqual(report.scope, { app: app.id });
   });
 
   test(`every request to Humanitec, and every answer, matches ${HUMANITEC_SPEC}`, { skip: skipReason(HUMANITEC_SPEC) }, () => {
