@@ -4,6 +4,11 @@ import { ApplicationFailure } from '@temporalio/common';
 import { getExternalWorkflowHandle, log } from '@temporalio/workflow';
 import { runningProbeSignal } from './definitions';
 
+/** Who waits for a workflow to end asks again after this long, then twice as long each time up to the maximum: few probes on a long run. */
+export const PROBE_FIRST_MS = 10_000;
+const PROBE_MAX_MS = 5 * 60_000;
+export const nextProbeMs = (ms: number): number => Math.min(ms * 2, PROBE_MAX_MS);
+
 /**
  * A closed (or never started) workflow cannot be signalled ("not found"). Any other refusal (the signal
  * limit) cannot tell, and counts as not running: the caller goes ahead, as it always did.

@@ -29,7 +29,7 @@ import {
   type ObjectEventsStatus,
   type SyncScope,
 } from './definitions';
-import { isRunning } from './isRunning';
+import { isRunning, nextProbeMs, PROBE_FIRST_MS } from './isRunning';
 import { syncIntegration } from './syncIntegration';
 
 /** Delivery ids remembered for deduplication; senders redeliver within minutes, not thousands of events later. */
@@ -79,7 +79,7 @@ export async function objectEvents(input: ObjectEventsInput): Promise<ObjectEven
   if (reapply.length > 0) status.waitingForFullSync = true;
   if (input.reapplied) status.reapplied = input.reapplied;
   const fullSync = syncWorkflowId(input.integration);
-  let check = REAPPLY_CHECK_MS;
+  let check = PROBE_FIRST_MS;
 
   for (;;) {
     // While events wait to be applied again, look whether the full sync has ended: soon, then less often.
@@ -105,12 +105,12 @@ export async function objectEvents(input: ObjectEventsInput): Promise<ObjectEven
     } else if (reapply.length === 0) {
       return status;
     } else if (await isRunning(fullSync)) {
-      check = Math.min(check * 2, REAPPLY_CHECK_MAX_MS);
+      check = nextProbeMs(check);
     } else {
       const result = await applyEvents({ integration: input.integration, events: reapply });
       status.failed += result.failed;
       reapply = [];
-      check = REAPPLY_CHECK_MS;
+      check = PROBE_FIRST_MS;
       status.reapplied = (status.reapplied ?? 0) + 1;
       delete status.waitingForFullSync;
     }
@@ -135,9 +135,6 @@ export async function objectEvents(input: ObjectEventsInput): Promise<ObjectEven
 
 /** Patch id: an event applied while the full sync runs is applied again once that sync has ended. */
 const REAPPLY_AFTER_FULL_SYNC = 'reapply-after-full-sync';
-/** An event waiting to be applied again asks whether the full sync still runs after this long, then twice as long each time up to the maximum. */
-const REAPPLY_CHECK_MS = 10_000;
-const REAPPLY_CHECK_MAX_MS = 5 * 60_000;
 
 /** While a refresh of the same scope runs, it may have read before this event: wait for it, then run again. */
 const REFRESH_RETRY = '10 seconds';

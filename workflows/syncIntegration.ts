@@ -21,7 +21,7 @@ import {
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities, KindChunk } from '../activities';
 import type { ReconcileOutcome } from '../activities/engine/reconcileRun';
-import { isRunning } from './isRunning';
+import { isRunning, nextProbeMs, PROBE_FIRST_MS } from './isRunning';
 import {
   INTEGRATION_ATTR,
   KINDS_ATTR,
@@ -53,9 +53,6 @@ const CONTROL_LOCAL = 'control-local-activities';
  * (objectEvents); CLI and Web UI starts ran beside it.
  */
 const SCOPED_AFTER_FULL_SYNC = 'scoped-after-full-sync';
-/** First look again after this long, then twice as long each time up to the maximum: few probes on a long full sync. */
-const FULL_SYNC_CHECK_MS = 10_000;
-const FULL_SYNC_CHECK_MAX_MS = 5 * 60_000;
 
 const NON_RETRYABLE = ['UnknownIntegration', 'UnknownKind', 'UnknownScope', 'ConnectorUnavailable', 'InvalidMapping', 'MissingSecret'];
 
@@ -272,7 +269,7 @@ async function waitForFullSync(input: SyncInput, report: SyncReport): Promise<vo
   const full = syncWorkflowId(input.integration);
   // A scoped start the Web UI gave the full sync's id delegates to this run: that launcher is no full sync.
   if (workflowInfo().parent?.workflowId === full) return;
-  for (let wait = FULL_SYNC_CHECK_MS; await isRunning(full); wait = Math.min(wait * 2, FULL_SYNC_CHECK_MAX_MS)) {
+  for (let wait = PROBE_FIRST_MS; await isRunning(full); wait = nextProbeMs(wait)) {
     report.reason = `waiting for the full sync ${full} to end`;
     // A long wait goes on in a fresh run rather than grow this one's history.
     if (workflowInfo().continueAsNewSuggested) await continueAsNew<typeof syncIntegration>(input);
