@@ -11,6 +11,7 @@ import { redactSecrets, registerSecretsFromEnv } from '../worker/logger';
 import { missingSecrets, secretEnvNames } from '../config/secrets';
 import { formatTable } from './table';
 import { EntityFileError } from './ci/entityFiles';
+import type { PortClient } from '../activities/port/client';
 
 export class UsageError extends Error {}
 
@@ -221,6 +222,14 @@ program
 
 // --- CI commands (docs/ci.md): Port directly, no Temporal; credentials from the environment -----------
 
+/** One request of a CI command to Port, written as `ci`; an HTTP failure ends it with Port's own status and message. */
+async function callPort<T>(request: (port: PortClient) => Promise<T>): Promise<T> {
+  const loaded = config();
+  const [{ ciPortClient }, { withHttpFailures }] = await Promise.all([import('./ci/portClient'), import('../activities/http/errors')]);
+  const port = ciPortClient(loaded.config.port, process.env, 'ci');
+  return withHttpFailures('port', () => request(port));
+}
+
 const entityCommand = program
   .command('entity')
   .description('write and read Port entities from a CI job or a GitOps step (PORT_CLIENT_ID, PORT_CLIENT_SECRET, PORT_API_URL)');
@@ -293,10 +302,7 @@ entityCommand
   .argument('<blueprint>', 'blueprint identifier')
   .argument('<identifier>', 'entity identifier')
   .action(async (blueprint: string, identifier: string) => {
-    const loaded = config();
-    const [{ ciPortClient }, { withHttpFailures }] = await Promise.all([import('./ci/portClient'), import('../activities/http/errors')]);
-    const port = ciPortClient(loaded.config.port, process.env, 'ci');
-    const entity = await withHttpFailures('port', () => port.getEntity(blueprint, identifier));
+    const entity = await callPort((port) => port.getEntity(blueprint, identifier));
     if (!entity) throw new Error(`not found: blueprint "${blueprint}" has no entity "${identifier}"`);
     print(true, entity, () => '');
   });
@@ -330,10 +336,7 @@ actionRunCommand
       ...(opts.externalRunId !== undefined ? { externalRunId: opts.externalRunId } : {}),
     };
     if (Object.keys(patch).length === 0) throw new UsageError('nothing to update: give --status, --label, --link, --summary or --external-run-id');
-    const loaded = config();
-    const [{ ciPortClient }, { withHttpFailures }] = await Promise.all([import('./ci/portClient'), import('../activities/http/errors')]);
-    const port = ciPortClient(loaded.config.port, process.env, 'ci');
-    const run = await withHttpFailures('port', () => port.updateActionRun(runId, patch));
+    const run = await callPort((port) => port.updateActionRun(runId, patch));
     print(!!opts.json, run, () => `run ${run.id}: ${run.status}${run.statusLabel ? ` (${run.statusLabel})` : ''}`);
   });
 
@@ -347,11 +350,8 @@ actionRunCommand
   .option('--json', 'machine-readable output')
   .action(async (runId: string, message: string, opts: { status?: 'SUCCESS' | 'FAILURE'; label?: string; json?: boolean }) => {
     if (!message.trim()) throw new UsageError('the log message is empty');
-    const loaded = config();
-    const [{ ciPortClient }, { withHttpFailures }] = await Promise.all([import('./ci/portClient'), import('../activities/http/errors')]);
-    const port = ciPortClient(loaded.config.port, process.env, 'ci');
     const log = { message, ...(opts.status ? { terminationStatus: opts.status } : {}), ...(opts.label !== undefined ? { statusLabel: opts.label } : {}) };
-    const entry = await withHttpFailures('port', () => port.addActionRunLog(runId, log));
+    const entry = await callPort((port) => port.addActionRunLog(runId, log));
     print(!!opts.json, entry, () => `logged to run ${entry.runId}`);
   });
 
