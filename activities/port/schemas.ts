@@ -91,7 +91,8 @@ export const entityBodySchema = z.strictObject({
 });
 export type EntityBody = z.infer<typeof entityBodySchema>;
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** A JSON object: not null, not an array. */
+export const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isRelationValue = (v: unknown) => v === null || typeof v === 'string' || (Array.isArray(v) && v.every((id) => typeof id === 'string'));
 
 // An entity's properties and relations are checked in place. z.record() would check the same (JSON keys

@@ -4,7 +4,7 @@
 // the field, and the command writes nothing.
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { blueprintIdentifier, entityBodySchema, type EntityBody } from '../../activities/port/schemas';
+import { blueprintIdentifier, entityBodySchema, isObject, type EntityBody } from '../../activities/port/schemas';
 
 export interface EntityFileEntry {
   /** Where it came from, for messages: `services/api/entity.json`, or `entities.yaml[2]` in a list. */
@@ -78,7 +78,7 @@ export function readEntityFiles(paths: string[], defaultBlueprint: string | unde
 const PORT_META = ['createdAt', 'createdBy', 'updatedAt', 'updatedBy'];
 
 function withoutPortMeta(item: unknown): unknown {
-  if (typeof item !== 'object' || item === null || Array.isArray(item)) return item;
+  if (!isObject(item)) return item;
   return Object.fromEntries(Object.entries(item).filter(([k]) => !PORT_META.includes(k)));
 }
 

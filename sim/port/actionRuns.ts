@@ -4,6 +4,7 @@
 // SUCCESS or FAILURE, a message on every log line).
 import { randomUUID } from 'node:crypto';
 import { invalid, PortError } from './types';
+import { isObject } from './validate';
 
 export type RunStatus = 'IN_PROGRESS' | 'SUCCESS' | 'FAILURE';
 
@@ -65,7 +66,7 @@ export class ActionRuns {
     // Every field is checked before any is applied: a refused request changes nothing.
     const changes: Partial<SimRun> = {};
     // Deprecated in the spec, and an object when sent; the simulator keeps nothing of it.
-    if (b.message !== undefined && (typeof b.message !== 'object' || b.message === null || Array.isArray(b.message))) throw invalid('body/message must be object');
+    if (b.message !== undefined && !isObject(b.message)) throw invalid('body/message must be object');
     if (b.status !== undefined) changes.status = status(b.status, 'status');
     if (b.statusLabel !== undefined) changes.statusLabel = text(b.statusLabel, 'statusLabel');
     if (b.summary !== undefined) changes.summary = text(b.summary, 'summary');
@@ -101,7 +102,7 @@ export class ActionRuns {
 }
 
 function objectBody(body: unknown, allowed: string[]): Record<string, unknown> {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalid('body must be object');
+  if (!isObject(body)) throw invalid('body must be object');
   const extra = Object.keys(body).find((k) => !allowed.includes(k));
   if (extra) throw invalid(`body must NOT have additional properties ("${extra}")`);
   return body as Record<string, unknown>;

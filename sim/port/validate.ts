@@ -11,7 +11,7 @@ const FORMATS = new Set([
   'date-time', 'url', 'email', 'idn-email', 'ipv4', 'ipv6', 'markdown', 'yaml', 'user', 'blueprints', 'team', 'timer', 'proto', 'labeled-url',
 ]);
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+export const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export function checkEntityIdentifier(id: unknown, where = 'identifier'): string {
   if (typeof id !== 'string') throw invalid(`${where} must be string`);
